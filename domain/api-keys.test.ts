@@ -1,0 +1,42 @@
+import { expect, it } from "vitest";
+import { describeEachDriver } from "../test/db.js";
+import { createApiKey, listApiKeys, revokeApiKey, verifyApiKey } from "./api-keys.js";
+import { ensureWorkspace } from "./workspaces.js";
+
+describeEachDriver("api keys", (t) => {
+  async function contextFor(name: string) {
+    const workspace = await ensureWorkspace(t().db, name);
+    return { db: t().db, workspaceId: workspace.id, actor: { kind: "system" as const } };
+  }
+
+  it("creates a key that verifies to its workspace and stores only a hash", async () => {
+    const ctx = await contextFor("keys-acme");
+    const { token, apiKey } = await createApiKey(ctx, { name: "ci" });
+    expect(token).toMatch(/^epk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
+    expect(apiKey).not.toHaveProperty("hash");
+    expect(await verifyApiKey(t().db, token)).toEqual({ keyId: apiKey.id, workspaceId: ctx.workspaceId });
+    const stored = await t().handle.client.query<{ hash: string }>(`select hash from api_keys where id = '${apiKey.id}'`);
+    expect(stored.rows[0]?.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(stored.rows[0]?.hash).not.toContain(token.slice(21));
+  });
+
+  it("rejects a tampered, malformed or revoked key", async () => {
+    const ctx = await contextFor("keys-tamper");
+    const { token, apiKey } = await createApiKey(ctx);
+    const last = token.at(-1) === "A" ? "B" : "A";
+    expect(await verifyApiKey(t().db, token.slice(0, -1) + last)).toBeUndefined();
+    expect(await verifyApiKey(t().db, "not-a-key")).toBeUndefined();
+    expect(await verifyApiKey(t().db, "")).toBeUndefined();
+    await revokeApiKey(ctx, apiKey.id);
+    expect(await verifyApiKey(t().db, token)).toBeUndefined();
+  });
+
+  it("lists and revokes only the workspace's own keys", async () => {
+    const a = await contextFor("keys-a");
+    const b = await contextFor("keys-b");
+    const { apiKey: keyA } = await createApiKey(a);
+    await createApiKey(b);
+    expect((await listApiKeys(a)).map((k) => k.id)).toEqual([keyA.id]);
+    await expect(revokeApiKey(b, keyA.id)).rejects.toMatchObject({ code: "not_found" });
+  });
+});

@@ -1,0 +1,35 @@
+import { sql, type SQL } from "drizzle-orm";
+import { bigint, timestamp, uuid, type AnyPgColumn } from "drizzle-orm/pg-core";
+import { workspaces } from "./workspaces.js";
+
+/** Column builders shared by every table, so ids, money and timestamps look the same everywhere. */
+
+export const id = () => uuid().primaryKey().defaultRandom();
+
+export const createdAt = () => timestamp({ withTimezone: true }).notNull().defaultNow();
+
+export const updatedAt = () =>
+  timestamp({ withTimezone: true })
+    .notNull()
+    .defaultNow()
+    .$onUpdate(() => new Date());
+
+/** Integer minor units (cents); JS number is exact up to 2^53, far beyond any event budget. */
+export const money = () => bigint({ mode: "number" });
+
+/** The owning workspace. Deleting a workspace deletes everything it owns. */
+export const workspaceId = () =>
+  uuid()
+    .notNull()
+    .references((): AnyPgColumn => workspaces.id, { onDelete: "cascade" });
+
+/** SQL check fragments, named so a refused row says which rule it broke. */
+export const checks = {
+  currency: (column: AnyPgColumn): SQL => sql`${column} ~ '^[A-Z]{3}$'`,
+  e164: (column: AnyPgColumn): SQL => sql`${column} ~ '^\\+[1-9][0-9]{6,14}$'`,
+  email: (column: AnyPgColumn): SQL => sql`${column} ~ '^[^@[:space:]]+@[^@[:space:]]+\\.[^@[:space:]]+$' and ${column} = lower(${column})`,
+  // Postgres raises "time zone ... not recognized" for an unknown IANA name.
+  timeZone: (column: AnyPgColumn): SQL => sql`(timestamp '2000-01-01 00:00' at time zone ${column}) is not null`,
+  countryCode: (column: AnyPgColumn): SQL => sql`${column} ~ '^[A-Z]{2}$'`,
+  nonNegative: (column: AnyPgColumn): SQL => sql`${column} >= 0`,
+};

@@ -1,0 +1,145 @@
+import { z } from "zod";
+import { ConfigError } from "./errors.js";
+import { e164Phone, workspaceName } from "./formats.js";
+
+const optionalString = z.string().min(1).optional();
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+  .optional();
+
+const port = z.coerce
+  .number({ error: "must be an integer from 1 to 65535" })
+  .int({ error: "must be an integer from 1 to 65535" })
+  .min(1, { error: "must be an integer from 1 to 65535" })
+  .max(65535, { error: "must be an integer from 1 to 65535" });
+
+const positiveInt = (fallback: number) =>
+  z.coerce.number({ error: "must be a positive integer" }).int({ error: "must be a positive integer" }).positive({ error: "must be a positive integer" }).default(fallback);
+
+/**
+ * Every environment variable the product reads, parsed once at start-up. Empty strings count as
+ * unset so `FOO=` in a .env file means "use the default".
+ */
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "test", "production"], { error: "must be development, test or production" }).default("development"),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { error: "must be one of fatal, error, warn, info, debug, trace, silent" }).default("info"),
+    DATABASE_URL: z
+      .url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// or postgresql:// URL" })
+      .optional(),
+    DATABASE_POOL_SIZE: positiveInt(10),
+    EVENT_PLANNER_DATA_DIR: z.string().min(1).default("./.data"),
+    REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).default("redis://127.0.0.1:6379"),
+    PORT: port.default(8000),
+    EVENT_PLANNER_WORKSPACE: workspaceName.default("default"),
+    LLM_PROVIDER: z.enum(["anthropic", "offline"], { error: "must be anthropic or offline" }).optional(),
+    ANTHROPIC_API_KEY: optionalString,
+    ANTHROPIC_BASE_URL: httpUrl,
+    ANTHROPIC_MODEL: z.string().min(1).default("claude-sonnet-4-5"),
+    MCP_AUTH_TOKEN: z.string().min(16, { error: "must be at least 16 characters" }).optional(),
+    SLACK_BOT_TOKEN: z.string().startsWith("xox", { error: "must be a Slack token (xoxb-…)" }).optional(),
+    SLACK_SIGNING_SECRET: optionalString,
+    SLACK_BASE_URL: httpUrl,
+    STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, { error: "must be a Stripe secret key (sk_test_… or sk_live_…)" }).optional(),
+    STRIPE_WEBHOOK_SECRET: z.string().startsWith("whsec_", { error: "must be a Stripe webhook secret (whsec_…)" }).optional(),
+    STRIPE_BASE_URL: httpUrl,
+    TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, { error: "must be AC followed by 32 hex characters" }).optional(),
+    TWILIO_AUTH_TOKEN: optionalString,
+    TWILIO_FROM_NUMBER: e164Phone.optional(),
+    TWILIO_BASE_URL: httpUrl,
+    GOOGLE_CLIENT_ID: optionalString,
+    GOOGLE_CLIENT_SECRET: optionalString,
+    GOOGLE_REFRESH_TOKEN: optionalString,
+    GOOGLE_BASE_URL: httpUrl,
+  })
+  .superRefine((env, ctx) => {
+    const together: readonly (readonly (keyof typeof env)[])[] = [
+      ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER"],
+      ["GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "GOOGLE_REFRESH_TOKEN"],
+    ];
+    for (const group of together) {
+      const set = group.filter((name) => env[name] !== undefined);
+      if (set.length === 0 || set.length === group.length) continue;
+      for (const name of group.filter((n) => env[n] === undefined)) {
+        ctx.addIssue({ code: "custom", path: [name], message: `is required when ${set.join(" and ")} ${set.length > 1 ? "are" : "is"} set` });
+      }
+    }
+    if (env.LLM_PROVIDER === "anthropic" && !env.ANTHROPIC_API_KEY) {
+      ctx.addIssue({ code: "custom", path: ["ANTHROPIC_API_KEY"], message: "is required when LLM_PROVIDER=anthropic" });
+    }
+  });
+
+type Env = z.output<typeof envSchema>;
+
+/** Names whose values must never be echoed back, not even in a config error. */
+export const SECRET_VARIABLES = [
+  "DATABASE_URL",
+  "REDIS_URL",
+  "ANTHROPIC_API_KEY",
+  "MCP_AUTH_TOKEN",
+  "SLACK_BOT_TOKEN",
+  "SLACK_SIGNING_SECRET",
+  "STRIPE_SECRET_KEY",
+  "STRIPE_WEBHOOK_SECRET",
+  "TWILIO_AUTH_TOKEN",
+  "GOOGLE_CLIENT_SECRET",
+  "GOOGLE_REFRESH_TOKEN",
+] as const satisfies readonly (keyof Env)[];
+
+export interface Config {
+  env: Env["NODE_ENV"];
+  logLevel: Env["LOG_LEVEL"];
+  port: number;
+  database: { kind: "postgres"; url: string; poolSize: number } | { kind: "pglite"; dataDir: string };
+  redisUrl: string;
+  dataDir: string;
+  workspace: string;
+  llm: { provider: "anthropic" | "offline"; apiKey?: string; baseUrl?: string; model: string };
+  mcpAuthToken?: string;
+  slack: { botToken?: string; signingSecret?: string; baseUrl?: string };
+  stripe: { secretKey?: string; webhookSecret?: string; baseUrl?: string };
+  twilio: { accountSid?: string; authToken?: string; fromNumber?: string; baseUrl?: string };
+  google: { clientId?: string; clientSecret?: string; refreshToken?: string; baseUrl?: string };
+  /** Every secret value in this config, so the logger can scrub them from free text. */
+  secrets: string[];
+}
+
+function describeIssue(issue: z.core.$ZodIssue, source: Record<string, string | undefined>): string {
+  const name = String(issue.path[0] ?? "environment");
+  const raw = source[name];
+  const shown = raw !== undefined && !(SECRET_VARIABLES as readonly string[]).includes(name) ? ` (got "${raw}")` : "";
+  return `${name} ${issue.message}${shown}`;
+}
+
+/** Parse the environment once. Throws ConfigError whose message has one line per bad variable. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ""));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => describeIssue(issue, cleaned));
+    throw new ConfigError(lines.map((line) => `Invalid configuration: ${line}`).join("\n"), {
+      variables: result.error.issues.map((issue) => String(issue.path[0])),
+    });
+  }
+  const env = result.data;
+  const provider = env.LLM_PROVIDER ?? (env.ANTHROPIC_API_KEY ? "anthropic" : "offline");
+  return {
+    env: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL,
+    port: env.PORT,
+    database: env.DATABASE_URL
+      ? { kind: "postgres", url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }
+      : { kind: "pglite", dataDir: env.EVENT_PLANNER_DATA_DIR },
+    redisUrl: env.REDIS_URL,
+    dataDir: env.EVENT_PLANNER_DATA_DIR,
+    workspace: env.EVENT_PLANNER_WORKSPACE,
+    llm: { provider, apiKey: env.ANTHROPIC_API_KEY, baseUrl: env.ANTHROPIC_BASE_URL, model: env.ANTHROPIC_MODEL },
+    mcpAuthToken: env.MCP_AUTH_TOKEN,
+    slack: { botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, baseUrl: env.SLACK_BASE_URL },
+    stripe: { secretKey: env.STRIPE_SECRET_KEY, webhookSecret: env.STRIPE_WEBHOOK_SECRET, baseUrl: env.STRIPE_BASE_URL },
+    twilio: { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, fromNumber: env.TWILIO_FROM_NUMBER, baseUrl: env.TWILIO_BASE_URL },
+    google: { clientId: env.GOOGLE_CLIENT_ID, clientSecret: env.GOOGLE_CLIENT_SECRET, refreshToken: env.GOOGLE_REFRESH_TOKEN, baseUrl: env.GOOGLE_BASE_URL },
+    secrets: SECRET_VARIABLES.map((name) => env[name]).filter((value): value is string => typeof value === "string" && value.length >= 6),
+  };
+}

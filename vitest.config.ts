@@ -1,0 +1,14 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["**/*.test.ts"],
+    exclude: ["node_modules/**", "dist/**", "bench/**"],
+    globalSetup: ["./test/global-setup.ts"],
+    // Each file gets its own Postgres database and PGlite instance, so files run in parallel safely.
+    fileParallelism: true,
+    pool: "forks",
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
