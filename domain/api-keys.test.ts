@@ -1,4 +1,6 @@
+import { eq } from "drizzle-orm";
 import { expect, it } from "vitest";
+import { apiKeys } from "../drizzle/schema/index.js";
 import { describeEachDriver } from "../test/db.js";
 import { createApiKey, listApiKeys, revokeApiKey, verifyApiKey } from "./api-keys.js";
 import { ensureWorkspace } from "./workspaces.js";
@@ -15,9 +17,9 @@ describeEachDriver("api keys", (t) => {
     expect(token).toMatch(/^epk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
     expect(apiKey).not.toHaveProperty("hash");
     expect(await verifyApiKey(t().db, token)).toEqual({ keyId: apiKey.id, workspaceId: ctx.workspaceId });
-    const stored = await t().handle.client.query<{ hash: string }>(`select hash from api_keys where id = '${apiKey.id}'`);
-    expect(stored.rows[0]?.hash).toMatch(/^[0-9a-f]{64}$/);
-    expect(stored.rows[0]?.hash).not.toContain(token.slice(21));
+    const [stored] = await t().db.select({ hash: apiKeys.hash }).from(apiKeys).where(eq(apiKeys.id, apiKey.id));
+    expect(stored?.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(stored?.hash).not.toContain(token.slice(21));
   });
 
   it("rejects a tampered, malformed or revoked key", async () => {

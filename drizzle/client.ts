@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import type { ExtractTablesWithRelations } from "drizzle-orm";
+import { sql, type ExtractTablesWithRelations } from "drizzle-orm";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -63,5 +63,5 @@ export async function createDatabase(config: { database: DatabaseConfig }): Prom
 
 /** A cheap round trip, for /readyz. */
 export async function pingDatabase(handle: DatabaseHandle): Promise<void> {
-  await handle.client.query("select 1");
+  await handle.db.execute(sql`select 1`);
 }
