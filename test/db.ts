@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { afterAll, beforeAll, describe } from "vitest";
+import { afterAll, beforeAll, describe, inject } from "vitest";
 import { createDatabase, type Database, type DatabaseDriver, type DatabaseHandle } from "../drizzle/client.js";
 import { runMigrations } from "../drizzle/migrate.js";
 import { seedCatalogue } from "../drizzle/seed/seed-catalogue.js";
-import { TEMPLATE_DATABASE, TEST_DATABASE_PREFIX, adminUrl, databaseUrl } from "./postgres.js";
+import { adminUrl, databaseUrl, testDatabaseName } from "./postgres.js";
 
 export const DRIVERS: readonly DatabaseDriver[] = ["postgres", "pglite"];
 
@@ -37,8 +37,9 @@ export async function createTestDatabase(driver: DatabaseDriver, options: { empt
     }
     return { handle, db: handle.db, drop: () => handle.close() };
   }
-  const name = `${TEST_DATABASE_PREFIX}${randomBytes(6).toString("hex")}`;
-  await withAdmin((admin) => admin.query(options.empty ? `create database "${name}"` : `create database "${name}" template "${TEMPLATE_DATABASE}"`));
+  const name = testDatabaseName(randomBytes(6).toString("hex"));
+  const template = inject("templateDatabase");
+  await withAdmin((admin) => admin.query(options.empty ? `create database "${name}"` : `create database "${name}" template "${template}"`));
   const handle = await createDatabase({ database: { kind: "postgres", url: databaseUrl(name), poolSize: 4 } });
   return {
     handle,

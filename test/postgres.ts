@@ -1,6 +1,8 @@
 /** Where the integration tests find the real Postgres (trust auth on 127.0.0.1 by default). */
 export const TEST_DATABASE_PREFIX = "ept_test_";
-export const TEMPLATE_DATABASE = `${TEST_DATABASE_PREFIX}template`;
+
+/** Leftovers of a crashed run are dropped by the next run once they are this old. */
+const STALE_AFTER_SECONDS = 3600;
 
 export function adminUrl(): string {
   return process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -10,4 +12,14 @@ export function databaseUrl(name: string): string {
   const url = new URL(adminUrl());
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/** `ept_test_<epoch seconds>_<suffix>`: the timestamp lets a later run tell stale leftovers apart. */
+export function testDatabaseName(suffix: string): string {
+  return `${TEST_DATABASE_PREFIX}${Math.floor(Date.now() / 1000)}_${suffix}`;
+}
+
+export function isStaleTestDatabase(name: string, nowSeconds = Date.now() / 1000): boolean {
+  const created = Number(name.slice(TEST_DATABASE_PREFIX.length).split("_")[0]);
+  return Number.isFinite(created) && nowSeconds - created > STALE_AFTER_SECONDS;
 }
