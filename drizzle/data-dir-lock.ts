@@ -13,8 +13,8 @@ function isAlive(pid: number): boolean {
 
 /**
  * Embedded PGlite belongs to one process: two processes opening the same directory corrupt it.
- * A pid file makes the second one fail with a clear message instead; a lock left by a dead
- * process is taken over.
+ * A pid file makes the second opener (another process, or this one twice) fail with a clear
+ * message instead; a lock left by a dead process is taken over.
  */
 export function acquireDataDirLock(dir: string): () => void {
   const lockFile = path.join(dir, "event-planner.lock");
@@ -25,7 +25,7 @@ export function acquireDataDirLock(dir: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const owner = Number(readFileSync(lockFile, "utf8").trim());
-      if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) {
+      if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
         throw new AppError(
           "conflict",
           `The embedded database in ${dir} is in use by process ${owner}. PGlite serves one process: stop it, or set DATABASE_URL to use Postgres.`,

@@ -34,6 +34,7 @@ export function fromDatabaseError(error: unknown): AppError {
     case "23514":
       return new AppError("constraint_violation", `Refused by the rule ${constraint ?? "check"} on ${pgError.table ?? "the table"}`, { constraint, table: pgError.table });
     case "23503":
+    case "23001": // restrict_violation: Postgres 17 (PGlite) reports ON DELETE RESTRICT with its own code
       return new AppError("constraint_violation", `Refers to a row that does not exist or is still referenced (${constraint ?? "foreign key"})`, { constraint, table: pgError.table });
     case "23502":
       return new ValidationError(`${pgError.column ?? "a column"}: is required`, { field: pgError.column, table: pgError.table });

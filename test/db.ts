@@ -11,6 +11,8 @@ export const DRIVERS: readonly DatabaseDriver[] = ["postgres", "pglite"];
 export interface TestDatabase {
   handle: DatabaseHandle;
   db: Database;
+  /** Connection URL of the Postgres database; undefined for PGlite. */
+  url?: string;
   drop(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export async function createTestDatabase(driver: DatabaseDriver, options: { empt
   return {
     handle,
     db: handle.db,
+    url: databaseUrl(name),
     drop: async () => {
       await handle.close();
       await withAdmin((admin) => admin.query(`drop database if exists "${name}" with (force)`));
