@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "./errors.js";
+import { loadConfig } from "./config.js";
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error("configuration was accepted");
+}
+
+describe("config", () => {
+  it("runs with nothing set: embedded PGlite, local Redis, port 8000, offline model", () => {
+    const config = loadConfig({});
+    expect(config.database).toEqual({ kind: "pglite", dataDir: "./.data" });
+    expect(config.redisUrl).toBe("redis://127.0.0.1:6379");
+    expect(config.port).toBe(8000);
+    expect(config.workspace).toBe("default");
+    expect(config.llm.provider).toBe("offline");
+  });
+
+  it("uses Postgres and the real model when configured, and treats empty values as unset", () => {
+    const config = loadConfig({ DATABASE_URL: "postgres://app@db:5432/events", ANTHROPIC_API_KEY: "sk-ant-test-123456", PORT: "", EVENT_PLANNER_WORKSPACE: "acme" });
+    expect(config.database).toEqual({ kind: "postgres", url: "postgres://app@db:5432/events", poolSize: 10 });
+    expect(config.llm.provider).toBe("anthropic");
+    expect(config.port).toBe(8000);
+    expect(config.workspace).toBe("acme");
+    expect(loadConfig({ ANTHROPIC_API_KEY: "sk-ant-test-123456", LLM_PROVIDER: "offline" }).llm.provider).toBe("offline");
+  });
+
+  it.each([
+    [{ PORT: "abc" }, 'Invalid configuration: PORT must be an integer from 1 to 65535 (got "abc")'],
+    [{ PORT: "70000" }, 'Invalid configuration: PORT must be an integer from 1 to 65535 (got "70000")'],
+    [{ DATABASE_URL: "mysql://x@y/z" }, "Invalid configuration: DATABASE_URL must be a postgres:// or postgresql:// URL"],
+    [{ REDIS_URL: "localhost:6379" }, "Invalid configuration: REDIS_URL must be a redis:// or rediss:// URL"],
+    [{ LLM_PROVIDER: "openai" }, 'Invalid configuration: LLM_PROVIDER must be anthropic or offline (got "openai")'],
+    [{ LLM_PROVIDER: "anthropic" }, "Invalid configuration: ANTHROPIC_API_KEY is required when LLM_PROVIDER=anthropic"],
+    [{ ANTHROPIC_BASE_URL: "not a url" }, 'Invalid configuration: ANTHROPIC_BASE_URL must be an http(s) URL (got "not a url")'],
+    [{ EVENT_PLANNER_WORKSPACE: "Acme Corp" }, 'Invalid configuration: EVENT_PLANNER_WORKSPACE must be 1-63 lowercase letters, digits or hyphens, e.g. acme (got "Acme Corp")'],
+    [{ LOG_LEVEL: "verbose" }, 'Invalid configuration: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")'],
+    [{ STRIPE_SECRET_KEY: "pk_test_abc" }, "Invalid configuration: STRIPE_SECRET_KEY must be a Stripe secret key (sk_test_… or sk_live_…)"],
+    [{ STRIPE_WEBHOOK_SECRET: "abc" }, "Invalid configuration: STRIPE_WEBHOOK_SECRET must be a Stripe webhook secret (whsec_…)"],
+    [{ SLACK_BOT_TOKEN: "bot-123" }, "Invalid configuration: SLACK_BOT_TOKEN must be a Slack token (xoxb-…)"],
+    [{ TWILIO_FROM_NUMBER: "555-0100", TWILIO_ACCOUNT_SID: `AC${"a".repeat(32)}`, TWILIO_AUTH_TOKEN: "token123456" }, 'Invalid configuration: TWILIO_FROM_NUMBER must be an E.164 phone number, e.g. +351912345678 (got "555-0100")'],
+    [{ TWILIO_ACCOUNT_SID: "AC123", TWILIO_AUTH_TOKEN: "token123456", TWILIO_FROM_NUMBER: "+15005550006" }, 'Invalid configuration: TWILIO_ACCOUNT_SID must be AC followed by 32 hex characters (got "AC123")'],
+    [{ MCP_AUTH_TOKEN: "short" }, "Invalid configuration: MCP_AUTH_TOKEN must be at least 16 characters"],
+    [{ DATABASE_POOL_SIZE: "0" }, 'Invalid configuration: DATABASE_POOL_SIZE must be a positive integer (got "0")'],
+  ])("names the variable and the problem in one line: %o", (env, line) => {
+    const error = configError(env);
+    expect(error.message).toBe(line);
+    expect(error.message.split("\n")).toHaveLength(1);
+  });
+
+  it("asks for the rest of an integration's credentials when only part is set", () => {
+    const error = configError({ GOOGLE_CLIENT_ID: "client.apps.example" });
+    expect(error.message.split("\n")).toEqual([
+      "Invalid configuration: GOOGLE_CLIENT_SECRET is required when GOOGLE_CLIENT_ID is set",
+      "Invalid configuration: GOOGLE_REFRESH_TOKEN is required when GOOGLE_CLIENT_ID is set",
+    ]);
+  });
+
+  it("never echoes a secret value back in an error", () => {
+    const error = configError({ STRIPE_SECRET_KEY: "pk_live_supersecretvalue", DATABASE_URL: "mysql://user:hunter2@db/x" });
+    expect(error.message).not.toContain("supersecretvalue");
+    expect(error.message).not.toContain("hunter2");
+  });
+
+  it("collects secret values so the logger can scrub them", () => {
+    const config = loadConfig({ STRIPE_SECRET_KEY: "sk_test_abcdef123456", TWILIO_ACCOUNT_SID: `AC${"b".repeat(32)}`, TWILIO_AUTH_TOKEN: "twilio-auth-xyz", TWILIO_FROM_NUMBER: "+15005550006" });
+    expect(config.secrets).toEqual(expect.arrayContaining(["sk_test_abcdef123456", "twilio-auth-xyz"]));
+    expect(config.twilio.fromNumber).toBe("+15005550006");
+  });
+});
