@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import { sql, type ExtractTablesWithRelations } from "drizzle-orm";
+import { sql, type ExtractTablesWithRelations, type SQL } from "drizzle-orm";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -64,4 +64,10 @@ export async function createDatabase(config: { database: DatabaseConfig }): Prom
 /** A cheap round trip, for /readyz. */
 export async function pingDatabase(handle: DatabaseHandle): Promise<void> {
   await handle.db.execute(sql`select 1`);
+}
+
+/** Rows of a raw SQL query; both drivers answer with `{ rows }`, which the shared type cannot express. */
+export async function executeRows<T extends Record<string, unknown>>(db: Database, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown as { rows: T[] };
+  return result.rows;
 }

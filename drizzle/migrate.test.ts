@@ -5,7 +5,7 @@ import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTestDatabase, DRIVERS, type TestDatabase } from "../test/db.js";
-import { createDatabase, type Database } from "./client.js";
+import { createDatabase, executeRows, type Database } from "./client.js";
 import { MIGRATIONS_FOLDER, runMigrations } from "./migrate.js";
 import { workspaces } from "./schema/index.js";
 
@@ -30,13 +30,13 @@ const DOMAIN_TABLES = [
 ];
 
 async function publicTables(db: Database): Promise<string[]> {
-  const result = await db.execute<{ table_name: string }>(sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`);
-  return result.rows.map((row) => row.table_name);
+  const rows = await executeRows<{ table_name: string }>(db, sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`);
+  return rows.map((row) => row.table_name);
 }
 
 async function appliedMigrations(db: Database): Promise<number> {
-  const result = await db.execute<{ count: number }>(sql`select count(*)::int as count from drizzle.__drizzle_migrations`);
-  return Number(result.rows[0]?.count);
+  const [row] = await executeRows<{ count: number }>(db, sql`select count(*)::int as count from drizzle.__drizzle_migrations`);
+  return Number(row?.count);
 }
 
 describe.each(DRIVERS)("migrations [%s]", (driver) => {

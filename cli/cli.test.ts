@@ -1,0 +1,108 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDatabase } from "../drizzle/client.js";
+import { verifyApiKey } from "../domain/api-keys.js";
+import { findWorkspaceByName } from "../domain/workspaces.js";
+import { createTestDatabase, type TestDatabase } from "../test/db.js";
+
+const BIN = fileURLToPath(new URL("../bin/event-planner.js", import.meta.url));
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the real `event-planner` binary with only the given environment (plus PATH/HOME). */
+function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", LOG_LEVEL: "warn", ...env } }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe("event-planner CLI with embedded PGlite (no DATABASE_URL)", () => {
+  let dataDir: string;
+  beforeAll(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), "ept-cli-"));
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it("migrates twice without error, then creates a key that verifies against the same data dir", async () => {
+    const env = { EVENT_PLANNER_DATA_DIR: dataDir };
+    for (let i = 0; i < 2; i++) {
+      const migrated = await cli(["migrate"], env);
+      expect(migrated).toMatchObject({ code: 0 });
+      expect(migrated.stdout).toMatch(/Migrations applied to embedded PGlite/);
+    }
+    const created = await cli(["keys", "create", "--workspace", "acme"], env);
+    expect(created.code).toBe(0);
+    const token = created.stdout.trim();
+    expect(token).toMatch(/^epk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
+    expect(created.stderr).toMatch(/workspace "acme".*shown once/);
+
+    const handle = await createDatabase({ database: { kind: "pglite", dataDir } });
+    try {
+      const workspace = await findWorkspaceByName(handle.db, "acme");
+      expect(await verifyApiKey(handle.db, token)).toMatchObject({ workspaceId: workspace?.id });
+    } finally {
+      await handle.close();
+    }
+  });
+});
+
+describe("event-planner CLI with DATABASE_URL", () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase("postgres", { empty: true });
+  });
+  afterAll(() => database.drop());
+
+  it("migrates an empty Postgres database and creates keys as JSON", async () => {
+    const env = { DATABASE_URL: database.url ?? "" };
+    expect((await cli(["migrate"], env)).stdout).toMatch(/Migrations applied to Postgres/);
+    const created = await cli(["keys", "create", "--workspace", "acme", "--json"], env);
+    expect(created.code).toBe(0);
+    const output = JSON.parse(created.stdout) as { workspace: string; apiKey: string; keyId: string };
+    expect(output.workspace).toBe("acme");
+    expect(await verifyApiKey(database.db, output.apiKey)).toMatchObject({ keyId: output.keyId });
+  });
+});
+
+describe("event-planner CLI errors", () => {
+  it("stops on a bad environment variable with one line naming it, exit code 2", async () => {
+    const result = await cli(["migrate"], { PORT: "eighty" });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe('Invalid configuration: PORT must be an integer from 1 to 65535 (got "eighty")');
+  });
+
+  it("refuses an invalid workspace name naming the problem", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "ept-cli-"));
+    try {
+      const result = await cli(["keys", "create", "--workspace", "Not Valid!"], { EVENT_PLANNER_DATA_DIR: dataDir });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/validation_failed: .*lowercase letters, digits or hyphens/);
+      expect(result.stdout).toBe("");
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("answers a command that is not built yet with a clear message and a failing exit code", async () => {
+    const result = await cli(["plan", "a party for 10"], {});
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/`event-planner plan` is not built yet \(issue 5\)/);
+  });
+
+  it("rejects an unknown command and a missing required option as usage errors", async () => {
+    expect((await cli(["frobnicate"], {})).code).toBe(2);
+    const missing = await cli(["keys", "create"], {});
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--workspace/);
+  });
+});

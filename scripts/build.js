@@ -1,0 +1,10 @@
+// Compile TypeScript to dist/ and copy the runtime assets tsc does not emit (SQL migrations).
+import { execFileSync } from "node:child_process";
+import { cpSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+rmSync("dist", { recursive: true, force: true });
+execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], { stdio: "inherit" });
+cpSync("drizzle/migrations", "dist/drizzle/migrations", { recursive: true });
+console.log("built dist/");
