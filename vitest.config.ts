@@ -5,6 +5,7 @@ export default defineConfig({
     include: ["**/*.test.ts"],
     exclude: ["node_modules/**", "dist/**", "bench/**"],
     globalSetup: ["./test/global-setup.ts"],
+    reporters: ["default", "./test/summary-reporter.ts"],
     // Each file gets its own Postgres database and PGlite instance, so files run in parallel safely.
     fileParallelism: true,
     pool: "forks",

@@ -68,6 +68,6 @@ export async function pingDatabase(handle: DatabaseHandle): Promise<void> {
 
 /** Rows of a raw SQL query; both drivers answer with `{ rows }`, which the shared type cannot express. */
 export async function executeRows<T extends Record<string, unknown>>(db: Database, query: SQL): Promise<T[]> {
-  const result = (await db.execute(query)) as unknown as { rows: T[] };
-  return result.rows;
+  const result: unknown = await db.execute(query);
+  return (result as { rows: T[] }).rows;
 }
