@@ -20,7 +20,8 @@ const offsite: CreateEventInput = {
 describeEachDriver("events", (t) => {
   it("creates an event and reads it back with its time zone and money intact", async () => {
     const ctx = await newWorkspaceContext(t().db);
-    const created = await createEvent(ctx, { ...offsite, startsAt: "2027-03-10T09:00:00Z" as unknown as Date });
+    // Over JSON and MCP, dates arrive as ISO strings.
+    const created = await createEvent(ctx, JSON.parse(JSON.stringify(offsite)) as CreateEventInput);
     const read = await getEvent(ctx, created.id);
     expect(read).toMatchObject({ title: "Engineering offsite", status: "draft", timeZone: "Europe/Lisbon", budgetMinor: 3_000_000, currency: "EUR", headcount: 40 });
     expect(read.startsAt?.toISOString()).toBe("2027-03-10T09:00:00.000Z");
@@ -61,6 +62,12 @@ describeEachDriver("events", (t) => {
     await expect(getEventDetails(a, foreign.id)).rejects.toMatchObject({ code: "not_found" });
     await expect(updateEvent(a, foreign.id, { headcount: 1 })).rejects.toMatchObject({ code: "not_found" });
     expect((await getEvent(b, foreign.id)).headcount).toBe(40);
+  });
+
+  it("treats an empty patch as a no-op", async () => {
+    const ctx = await newWorkspaceContext(t().db);
+    const created = await createEvent(ctx, offsite);
+    expect(await updateEvent(ctx, created.id, {})).toEqual(created);
   });
 
   it("returns details with empty collections for a new event", async () => {

@@ -69,8 +69,9 @@ describeEachDriver("database constraints", (t) => {
     ["guests_phone_e164", (db, f) => db.insert(guests).values({ workspaceId: f.workspaceId, eventId: f.eventId, name: "Ana", phone: "912 345 678" })],
     ["guests_email_format", (db, f) => db.insert(guests).values({ workspaceId: f.workspaceId, eventId: f.eventId, name: "Ana", email: "not-an-email" })],
     ["guests_email_format", (db, f) => db.insert(guests).values({ workspaceId: f.workspaceId, eventId: f.eventId, name: "Ana", email: "Ana@Example.com" })],
-    ["guests_plus_ones_range", (db, f) => db.insert(guests).values({ workspaceId: f.workspaceId, eventId: f.eventId, name: "Ana", plusOnes: -1 })],
-    ["guests_name_not_blank", (db, f) => db.insert(guests).values({ workspaceId: f.workspaceId, eventId: f.eventId, name: "  " })],
+    ["guests_plus_ones_range", (db, f) => db.insert(guests).values({ workspaceId: f.workspaceId, eventId: f.eventId, name: "Ana", email: "ana@example.com", plusOnes: -1 })],
+    ["guests_name_not_blank", (db, f) => db.insert(guests).values({ workspaceId: f.workspaceId, eventId: f.eventId, name: "  ", email: "ana@example.com" })],
+    ["guests_contact_present", (db, f) => db.insert(guests).values({ workspaceId: f.workspaceId, eventId: f.eventId, name: "Ana" })],
     ["tasks_completed_when_done", (db, f) => db.insert(tasks).values({ workspaceId: f.workspaceId, eventId: f.eventId, title: "Book venue", status: "done" })],
     ["budget_lines_planned_non_negative", (db, f) => db.insert(budgetLines).values({ workspaceId: f.workspaceId, eventId: f.eventId, category: "venue", description: "x", plannedMinor: -5, currency: "EUR" })],
     ["venue_bookings_ends_after_starts", (db, f) => db.insert(venueBookings).values({ workspaceId: f.workspaceId, eventId: f.eventId, venueId: f.venueId, startsAt: new Date("2027-01-02"), endsAt: new Date("2027-01-02"), priceMinor: 1, currency: "EUR" })],
@@ -93,7 +94,7 @@ describeEachDriver("database constraints", (t) => {
 
   it("refuses an unknown RSVP state and an unknown time zone with a validation error", async () => {
     const f = await fixture(t().db, "c-enums");
-    const rsvp = await refusal(t().db.insert(guests).values({ workspaceId: f.workspaceId, eventId: f.eventId, name: "Ana", rsvpStatus: "maybe" as "accepted" }));
+    const rsvp = await refusal(t().db.insert(guests).values({ workspaceId: f.workspaceId, eventId: f.eventId, name: "Ana", email: "ana@example.com", rsvpStatus: "maybe" as "accepted" }));
     expect(rsvp).toMatchObject({ code: "validation_failed" });
     expect(rsvp.message).toMatch(/rsvp_status/);
     const zone = await refusal(t().db.insert(events).values({ workspaceId: f.workspaceId, title: "x", timeZone: "Mars/Olympus", headcount: 5, currency: "EUR" }));
@@ -114,6 +115,25 @@ describeEachDriver("database constraints", (t) => {
     expect(await refusal(db.insert(webhookDeliveries).values({ provider: "twilio", externalId: "SM1", eventType: "sms", payload: {} }))).toMatchObject({ code: "conflict" });
     await db.insert(runs).values({ workspaceId: f.workspaceId, conversationId: f.conversationId, idempotencyKey: "req-1" });
     expect(await refusal(db.insert(runs).values({ workspaceId: f.workspaceId, conversationId: f.conversationId, idempotencyKey: "req-1" }))).toMatchObject({ code: "conflict" });
+  });
+
+  it("refuses a child row that points at another workspace's parent", async () => {
+    const db = t().db;
+    const a = await fixture(db, "c-cross-a");
+    const b = await fixture(db, "c-cross-b");
+    const cases: [string, Promise<unknown>][] = [
+      ["guests_event_fk", db.insert(guests).values({ workspaceId: b.workspaceId, eventId: a.eventId, name: "Ana", email: "ana@example.com" })],
+      ["tasks_event_fk", db.insert(tasks).values({ workspaceId: b.workspaceId, eventId: a.eventId, title: "Book venue" })],
+      ["budget_lines_event_fk", db.insert(budgetLines).values({ workspaceId: b.workspaceId, eventId: a.eventId, category: "venue", description: "x", currency: "EUR" })],
+      ["venue_bookings_event_fk", db.insert(venueBookings).values({ workspaceId: b.workspaceId, eventId: a.eventId, venueId: a.venueId, startsAt: new Date("2027-01-01"), endsAt: new Date("2027-01-02"), priceMinor: 1, currency: "EUR" })],
+      ["runs_conversation_fk", db.insert(runs).values({ workspaceId: b.workspaceId, conversationId: a.conversationId })],
+      ["run_steps_run_fk", db.insert(runSteps).values({ workspaceId: b.workspaceId, runId: a.runId, seq: 0, kind: "model_turn", payload: {} })],
+      ["approvals_run_fk", db.insert(approvals).values({ workspaceId: b.workspaceId, runId: a.runId, action: "x", summary: "x", payload: {} })],
+      ["tool_calls_run_fk", db.insert(toolCalls).values({ workspaceId: b.workspaceId, runId: a.runId, server: "stripe", tool: "pay", idempotencyKey: "cross", arguments: {} })],
+    ];
+    for (const [constraint, write] of cases) {
+      expect(await refusal(write)).toMatchObject({ code: "constraint_violation", details: { constraint } });
+    }
   });
 
   it("keeps a booked venue (restrict) and deletes a workspace's rows with it (cascade)", async () => {

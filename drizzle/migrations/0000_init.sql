@@ -133,6 +133,7 @@ CREATE TABLE "events" (
 	"requirements" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "events_id_workspace_unique" UNIQUE("id","workspace_id"),
 	CONSTRAINT "events_headcount_positive" CHECK ("events"."headcount" > 0),
 	CONSTRAINT "events_budget_non_negative" CHECK ("events"."budget_minor" >= 0),
 	CONSTRAINT "events_currency_iso4217" CHECK ("events"."currency" ~ '^[A-Z]{3}$'),
@@ -162,7 +163,8 @@ CREATE TABLE "guests" (
 	CONSTRAINT "guests_phone_e164" CHECK ("guests"."phone" ~ '^\+[1-9][0-9]{6,14}$'),
 	CONSTRAINT "guests_email_format" CHECK ("guests"."email" ~ '^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$' and "guests"."email" = lower("guests"."email")),
 	CONSTRAINT "guests_plus_ones_range" CHECK ("guests"."plus_ones" between 0 and 10),
-	CONSTRAINT "guests_name_not_blank" CHECK (length(trim("guests"."name")) > 0)
+	CONSTRAINT "guests_name_not_blank" CHECK (length(trim("guests"."name")) > 0),
+	CONSTRAINT "guests_contact_present" CHECK ("guests"."email" is not null or "guests"."phone" is not null)
 );
 --> statement-breakpoint
 CREATE TABLE "tasks" (
@@ -213,6 +215,7 @@ CREATE TABLE "venue_bookings" (
 	"notes" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "venue_bookings_id_workspace_unique" UNIQUE("id","workspace_id"),
 	CONSTRAINT "venue_bookings_ends_after_starts" CHECK ("venue_bookings"."ends_at" > "venue_bookings"."starts_at"),
 	CONSTRAINT "venue_bookings_price_non_negative" CHECK ("venue_bookings"."price_minor" >= 0),
 	CONSTRAINT "venue_bookings_currency_iso4217" CHECK ("venue_bookings"."currency" ~ '^[A-Z]{3}$')
@@ -225,7 +228,8 @@ CREATE TABLE "conversations" (
 	"channel" "conversation_channel" DEFAULT 'api' NOT NULL,
 	"external_ref" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "conversations_id_workspace_unique" UNIQUE("id","workspace_id")
 );
 --> statement-breakpoint
 CREATE TABLE "messages" (
@@ -305,6 +309,7 @@ CREATE TABLE "runs" (
 	"finished_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "runs_id_workspace_unique" UNIQUE("id","workspace_id"),
 	CONSTRAINT "runs_workspace_idempotency_key_unique" UNIQUE("workspace_id","idempotency_key"),
 	CONSTRAINT "runs_usage_non_negative" CHECK ("runs"."input_tokens" >= 0 and "runs"."output_tokens" >= 0 and "runs"."cache_write_tokens" >= 0 and "runs"."cache_read_tokens" >= 0 and "runs"."cost_micros" >= 0),
 	CONSTRAINT "runs_counters_non_negative" CHECK ("runs"."step_count" >= 0 and "runs"."attempts" >= 0),
@@ -327,6 +332,7 @@ CREATE TABLE "tool_calls" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"started_at" timestamp with time zone,
 	"completed_at" timestamp with time zone,
+	CONSTRAINT "tool_calls_id_workspace_unique" UNIQUE("id","workspace_id"),
 	CONSTRAINT "tool_calls_workspace_idempotency_key_unique" UNIQUE("workspace_id","idempotency_key"),
 	CONSTRAINT "tool_calls_attempts_non_negative" CHECK ("tool_calls"."attempts" >= 0),
 	CONSTRAINT "tool_calls_key_not_blank" CHECK (length("tool_calls"."idempotency_key") between 1 and 200)
@@ -350,35 +356,35 @@ ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_workspace_id_workspaces_id_fk" F
 ALTER TABLE "vendors" ADD CONSTRAINT "vendors_workspace_id_workspaces_id_fk" FOREIGN KEY ("workspace_id") REFERENCES "public"."workspaces"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "venues" ADD CONSTRAINT "venues_workspace_id_workspaces_id_fk" FOREIGN KEY ("workspace_id") REFERENCES "public"."workspaces"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "budget_lines" ADD CONSTRAINT "budget_lines_workspace_id_workspaces_id_fk" FOREIGN KEY ("workspace_id") REFERENCES "public"."workspaces"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "budget_lines" ADD CONSTRAINT "budget_lines_event_id_events_id_fk" FOREIGN KEY ("event_id") REFERENCES "public"."events"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "budget_lines" ADD CONSTRAINT "budget_lines_venue_booking_id_venue_bookings_id_fk" FOREIGN KEY ("venue_booking_id") REFERENCES "public"."venue_bookings"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "budget_lines" ADD CONSTRAINT "budget_lines_vendor_quote_id_vendor_quotes_id_fk" FOREIGN KEY ("vendor_quote_id") REFERENCES "public"."vendor_quotes"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "budget_lines" ADD CONSTRAINT "budget_lines_event_fk" FOREIGN KEY ("event_id","workspace_id") REFERENCES "public"."events"("id","workspace_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "events" ADD CONSTRAINT "events_workspace_id_workspaces_id_fk" FOREIGN KEY ("workspace_id") REFERENCES "public"."workspaces"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "events" ADD CONSTRAINT "events_conversation_id_conversations_id_fk" FOREIGN KEY ("conversation_id") REFERENCES "public"."conversations"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "guests" ADD CONSTRAINT "guests_workspace_id_workspaces_id_fk" FOREIGN KEY ("workspace_id") REFERENCES "public"."workspaces"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "guests" ADD CONSTRAINT "guests_event_id_events_id_fk" FOREIGN KEY ("event_id") REFERENCES "public"."events"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "guests" ADD CONSTRAINT "guests_event_fk" FOREIGN KEY ("event_id","workspace_id") REFERENCES "public"."events"("id","workspace_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "tasks" ADD CONSTRAINT "tasks_workspace_id_workspaces_id_fk" FOREIGN KEY ("workspace_id") REFERENCES "public"."workspaces"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "tasks" ADD CONSTRAINT "tasks_event_id_events_id_fk" FOREIGN KEY ("event_id") REFERENCES "public"."events"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "tasks" ADD CONSTRAINT "tasks_event_fk" FOREIGN KEY ("event_id","workspace_id") REFERENCES "public"."events"("id","workspace_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "vendor_quotes" ADD CONSTRAINT "vendor_quotes_workspace_id_workspaces_id_fk" FOREIGN KEY ("workspace_id") REFERENCES "public"."workspaces"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "vendor_quotes" ADD CONSTRAINT "vendor_quotes_event_id_events_id_fk" FOREIGN KEY ("event_id") REFERENCES "public"."events"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "vendor_quotes" ADD CONSTRAINT "vendor_quotes_vendor_id_vendors_id_fk" FOREIGN KEY ("vendor_id") REFERENCES "public"."vendors"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "vendor_quotes" ADD CONSTRAINT "vendor_quotes_event_fk" FOREIGN KEY ("event_id","workspace_id") REFERENCES "public"."events"("id","workspace_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "venue_bookings" ADD CONSTRAINT "venue_bookings_workspace_id_workspaces_id_fk" FOREIGN KEY ("workspace_id") REFERENCES "public"."workspaces"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "venue_bookings" ADD CONSTRAINT "venue_bookings_event_id_events_id_fk" FOREIGN KEY ("event_id") REFERENCES "public"."events"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "venue_bookings" ADD CONSTRAINT "venue_bookings_venue_id_venues_id_fk" FOREIGN KEY ("venue_id") REFERENCES "public"."venues"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "venue_bookings" ADD CONSTRAINT "venue_bookings_event_fk" FOREIGN KEY ("event_id","workspace_id") REFERENCES "public"."events"("id","workspace_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "conversations" ADD CONSTRAINT "conversations_workspace_id_workspaces_id_fk" FOREIGN KEY ("workspace_id") REFERENCES "public"."workspaces"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "messages" ADD CONSTRAINT "messages_workspace_id_workspaces_id_fk" FOREIGN KEY ("workspace_id") REFERENCES "public"."workspaces"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "messages" ADD CONSTRAINT "messages_conversation_id_conversations_id_fk" FOREIGN KEY ("conversation_id") REFERENCES "public"."conversations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "messages" ADD CONSTRAINT "messages_run_id_runs_id_fk" FOREIGN KEY ("run_id") REFERENCES "public"."runs"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "messages" ADD CONSTRAINT "messages_conversation_fk" FOREIGN KEY ("conversation_id","workspace_id") REFERENCES "public"."conversations"("id","workspace_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "approvals" ADD CONSTRAINT "approvals_workspace_id_workspaces_id_fk" FOREIGN KEY ("workspace_id") REFERENCES "public"."workspaces"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "approvals" ADD CONSTRAINT "approvals_run_id_runs_id_fk" FOREIGN KEY ("run_id") REFERENCES "public"."runs"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "approvals" ADD CONSTRAINT "approvals_tool_call_id_tool_calls_id_fk" FOREIGN KEY ("tool_call_id") REFERENCES "public"."tool_calls"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "approvals" ADD CONSTRAINT "approvals_run_fk" FOREIGN KEY ("run_id","workspace_id") REFERENCES "public"."runs"("id","workspace_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "approvals" ADD CONSTRAINT "approvals_tool_call_fk" FOREIGN KEY ("tool_call_id","workspace_id") REFERENCES "public"."tool_calls"("id","workspace_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "run_steps" ADD CONSTRAINT "run_steps_workspace_id_workspaces_id_fk" FOREIGN KEY ("workspace_id") REFERENCES "public"."workspaces"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "run_steps" ADD CONSTRAINT "run_steps_run_id_runs_id_fk" FOREIGN KEY ("run_id") REFERENCES "public"."runs"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "run_steps" ADD CONSTRAINT "run_steps_run_fk" FOREIGN KEY ("run_id","workspace_id") REFERENCES "public"."runs"("id","workspace_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "runs" ADD CONSTRAINT "runs_workspace_id_workspaces_id_fk" FOREIGN KEY ("workspace_id") REFERENCES "public"."workspaces"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "runs" ADD CONSTRAINT "runs_conversation_id_conversations_id_fk" FOREIGN KEY ("conversation_id") REFERENCES "public"."conversations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "runs" ADD CONSTRAINT "runs_trigger_message_id_messages_id_fk" FOREIGN KEY ("trigger_message_id") REFERENCES "public"."messages"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "runs" ADD CONSTRAINT "runs_conversation_fk" FOREIGN KEY ("conversation_id","workspace_id") REFERENCES "public"."conversations"("id","workspace_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "tool_calls" ADD CONSTRAINT "tool_calls_workspace_id_workspaces_id_fk" FOREIGN KEY ("workspace_id") REFERENCES "public"."workspaces"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "tool_calls" ADD CONSTRAINT "tool_calls_run_id_runs_id_fk" FOREIGN KEY ("run_id") REFERENCES "public"."runs"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "tool_calls" ADD CONSTRAINT "tool_calls_run_fk" FOREIGN KEY ("run_id","workspace_id") REFERENCES "public"."runs"("id","workspace_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "webhook_deliveries" ADD CONSTRAINT "webhook_deliveries_workspace_id_workspaces_id_fk" FOREIGN KEY ("workspace_id") REFERENCES "public"."workspaces"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "api_keys_workspace_idx" ON "api_keys" USING btree ("workspace_id");--> statement-breakpoint
 CREATE INDEX "vendors_city_category_idx" ON "vendors" USING btree (lower("city"),"category");--> statement-breakpoint
@@ -387,6 +393,8 @@ CREATE INDEX "venues_city_capacity_idx" ON "venues" USING btree (lower("city"),"
 CREATE INDEX "venues_workspace_idx" ON "venues" USING btree ("workspace_id");--> statement-breakpoint
 CREATE INDEX "budget_lines_event_category_idx" ON "budget_lines" USING btree ("event_id","category");--> statement-breakpoint
 CREATE INDEX "budget_lines_workspace_idx" ON "budget_lines" USING btree ("workspace_id");--> statement-breakpoint
+CREATE INDEX "budget_lines_venue_booking_idx" ON "budget_lines" USING btree ("venue_booking_id");--> statement-breakpoint
+CREATE INDEX "budget_lines_vendor_quote_idx" ON "budget_lines" USING btree ("vendor_quote_id");--> statement-breakpoint
 CREATE INDEX "events_workspace_created_idx" ON "events" USING btree ("workspace_id","created_at");--> statement-breakpoint
 CREATE INDEX "events_workspace_status_idx" ON "events" USING btree ("workspace_id","status");--> statement-breakpoint
 CREATE INDEX "events_conversation_idx" ON "events" USING btree ("conversation_id");--> statement-breakpoint
@@ -404,11 +412,17 @@ CREATE INDEX "conversations_workspace_updated_idx" ON "conversations" USING btre
 CREATE INDEX "conversations_external_ref_idx" ON "conversations" USING btree ("workspace_id","external_ref");--> statement-breakpoint
 CREATE INDEX "messages_conversation_created_idx" ON "messages" USING btree ("conversation_id","created_at");--> statement-breakpoint
 CREATE INDEX "messages_workspace_idx" ON "messages" USING btree ("workspace_id");--> statement-breakpoint
+CREATE INDEX "messages_run_idx" ON "messages" USING btree ("run_id");--> statement-breakpoint
 CREATE INDEX "approvals_workspace_status_idx" ON "approvals" USING btree ("workspace_id","status","created_at");--> statement-breakpoint
 CREATE INDEX "approvals_run_idx" ON "approvals" USING btree ("run_id");--> statement-breakpoint
+CREATE INDEX "approvals_tool_call_idx" ON "approvals" USING btree ("tool_call_id");--> statement-breakpoint
+CREATE INDEX "approvals_status_expires_idx" ON "approvals" USING btree ("status","expires_at");--> statement-breakpoint
 CREATE INDEX "run_steps_workspace_idx" ON "run_steps" USING btree ("workspace_id");--> statement-breakpoint
 CREATE INDEX "runs_workspace_status_idx" ON "runs" USING btree ("workspace_id","status");--> statement-breakpoint
 CREATE INDEX "runs_workspace_created_idx" ON "runs" USING btree ("workspace_id","created_at");--> statement-breakpoint
 CREATE INDEX "runs_conversation_idx" ON "runs" USING btree ("conversation_id","created_at");--> statement-breakpoint
+CREATE INDEX "runs_status_updated_idx" ON "runs" USING btree ("status","updated_at");--> statement-breakpoint
+CREATE INDEX "runs_trigger_message_idx" ON "runs" USING btree ("trigger_message_id");--> statement-breakpoint
 CREATE INDEX "tool_calls_run_idx" ON "tool_calls" USING btree ("run_id","created_at");--> statement-breakpoint
-CREATE INDEX "webhook_deliveries_workspace_received_idx" ON "webhook_deliveries" USING btree ("workspace_id","received_at");
+CREATE INDEX "webhook_deliveries_workspace_received_idx" ON "webhook_deliveries" USING btree ("workspace_id","received_at");--> statement-breakpoint
+CREATE INDEX "webhook_deliveries_status_received_idx" ON "webhook_deliveries" USING btree ("status","received_at");

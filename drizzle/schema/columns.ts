@@ -1,5 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
-import { bigint, timestamp, uuid, type AnyPgColumn } from "drizzle-orm/pg-core";
+import { bigint, foreignKey, timestamp, uuid, type AnyPgColumn, type PgColumn } from "drizzle-orm/pg-core";
 import { workspaces } from "./workspaces.js";
 
 /** Column builders shared by every table, so ids, money and timestamps look the same everywhere. */
@@ -33,3 +33,11 @@ export const checks = {
   countryCode: (column: AnyPgColumn): SQL => sql`${column} ~ '^[A-Z]{2}$'`,
   nonNegative: (column: AnyPgColumn): SQL => sql`${column} >= 0`,
 };
+
+/**
+ * `(parent_id, workspace_id) → parent(id, workspace_id)`, cascading: the database itself refuses a
+ * child row that points at another workspace's parent. The parent declares `unique(id, workspace_id)`.
+ */
+export function sameWorkspaceParent(name: string, child: { parentId: PgColumn; workspaceId: PgColumn }, parent: { id: PgColumn; workspaceId: PgColumn }) {
+  return foreignKey({ name, columns: [child.parentId, child.workspaceId], foreignColumns: [parent.id, parent.workspaceId] }).onDelete("cascade");
+}

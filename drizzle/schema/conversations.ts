@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
-import { check, index, pgEnum, pgTable, text, uuid, type AnyPgColumn } from "drizzle-orm/pg-core";
-import { createdAt, id, updatedAt, workspaceId } from "./columns.js";
+import { check, index, pgEnum, pgTable, text, unique, uuid, type AnyPgColumn } from "drizzle-orm/pg-core";
+import { createdAt, id, sameWorkspaceParent, updatedAt, workspaceId } from "./columns.js";
 import { runs } from "./runs.js";
 
 export const CONVERSATION_CHANNELS = ["api", "web", "slack", "cli"] as const;
@@ -22,6 +22,7 @@ export const conversations = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
+    unique("conversations_id_workspace_unique").on(t.id, t.workspaceId),
     index("conversations_workspace_updated_idx").on(t.workspaceId, t.updatedAt),
     index("conversations_external_ref_idx").on(t.workspaceId, t.externalRef),
   ],
@@ -32,9 +33,7 @@ export const messages = pgTable(
   {
     id: id(),
     workspaceId: workspaceId(),
-    conversationId: uuid()
-      .notNull()
-      .references(() => conversations.id, { onDelete: "cascade" }),
+    conversationId: uuid().notNull(),
     role: messageRole().notNull(),
     content: text().notNull(),
     /** The run that wrote an assistant message. */
@@ -42,8 +41,10 @@ export const messages = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
+    sameWorkspaceParent("messages_conversation_fk", { parentId: t.conversationId, workspaceId: t.workspaceId }, conversations),
     index("messages_conversation_created_idx").on(t.conversationId, t.createdAt),
     index("messages_workspace_idx").on(t.workspaceId),
+    index("messages_run_idx").on(t.runId),
     check("messages_content_not_blank", sql`length(trim(${t.content})) > 0`),
     check("messages_content_size", sql`length(${t.content}) <= 100000`),
   ],

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { check, index, integer, jsonb, pgEnum, pgTable, text, timestamp, unique, uuid, type AnyPgColumn } from "drizzle-orm/pg-core";
-import { checks, createdAt, id, money, updatedAt, workspaceId } from "./columns.js";
+import { checks, createdAt, id, money, sameWorkspaceParent, updatedAt, workspaceId } from "./columns.js";
 import { vendors, venues } from "./catalogue.js";
 import { conversations } from "./conversations.js";
 
@@ -54,6 +54,7 @@ export const events = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
+    unique("events_id_workspace_unique").on(t.id, t.workspaceId),
     index("events_workspace_created_idx").on(t.workspaceId, t.createdAt),
     index("events_workspace_status_idx").on(t.workspaceId, t.status),
     index("events_conversation_idx").on(t.conversationId),
@@ -66,10 +67,8 @@ export const events = pgTable(
   ],
 );
 
-const eventId = () =>
-  uuid()
-    .notNull()
-    .references(() => events.id, { onDelete: "cascade" });
+/** Child rows reference their event together with the workspace (see sameWorkspaceParent). */
+const eventId = () => uuid().notNull();
 
 export const venueBookings = pgTable(
   "venue_bookings",
@@ -91,6 +90,8 @@ export const venueBookings = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
+    sameWorkspaceParent("venue_bookings_event_fk", { parentId: t.eventId, workspaceId: t.workspaceId }, events),
+    unique("venue_bookings_id_workspace_unique").on(t.id, t.workspaceId),
     index("venue_bookings_event_idx").on(t.eventId),
     index("venue_bookings_venue_time_idx").on(t.venueId, t.startsAt, t.endsAt),
     index("venue_bookings_workspace_idx").on(t.workspaceId),
@@ -120,6 +121,7 @@ export const vendorQuotes = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
+    sameWorkspaceParent("vendor_quotes_event_fk", { parentId: t.eventId, workspaceId: t.workspaceId }, events),
     index("vendor_quotes_event_idx").on(t.eventId),
     index("vendor_quotes_vendor_idx").on(t.vendorId),
     index("vendor_quotes_workspace_idx").on(t.workspaceId),
@@ -150,6 +152,7 @@ export const guests = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
+    sameWorkspaceParent("guests_event_fk", { parentId: t.eventId, workspaceId: t.workspaceId }, events),
     unique("guests_event_phone_unique").on(t.eventId, t.phone),
     unique("guests_event_email_unique").on(t.eventId, t.email),
     index("guests_event_idx").on(t.eventId, t.rsvpStatus),
@@ -159,6 +162,8 @@ export const guests = pgTable(
     check("guests_email_format", checks.email(t.email)),
     check("guests_plus_ones_range", sql`${t.plusOnes} between 0 and 10`),
     check("guests_name_not_blank", sql`length(trim(${t.name})) > 0`),
+    // An invitation needs a way to reach the guest.
+    check("guests_contact_present", sql`${t.email} is not null or ${t.phone} is not null`),
   ],
 );
 
@@ -179,6 +184,7 @@ export const tasks = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
+    sameWorkspaceParent("tasks_event_fk", { parentId: t.eventId, workspaceId: t.workspaceId }, events),
     index("tasks_event_due_idx").on(t.eventId, t.dueAt),
     index("tasks_workspace_idx").on(t.workspaceId),
     check("tasks_title_not_blank", sql`length(trim(${t.title})) > 0`),
@@ -203,8 +209,11 @@ export const budgetLines = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
+    sameWorkspaceParent("budget_lines_event_fk", { parentId: t.eventId, workspaceId: t.workspaceId }, events),
     index("budget_lines_event_category_idx").on(t.eventId, t.category),
     index("budget_lines_workspace_idx").on(t.workspaceId),
+    index("budget_lines_venue_booking_idx").on(t.venueBookingId),
+    index("budget_lines_vendor_quote_idx").on(t.vendorQuoteId),
     check("budget_lines_planned_non_negative", checks.nonNegative(t.plannedMinor)),
     check("budget_lines_committed_non_negative", checks.nonNegative(t.committedMinor)),
     check("budget_lines_currency_iso4217", checks.currency(t.currency)),

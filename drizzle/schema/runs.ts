@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { bigint, check, index, integer, jsonb, pgEnum, pgTable, text, timestamp, unique, uuid, type AnyPgColumn } from "drizzle-orm/pg-core";
-import { checks, createdAt, id, money, updatedAt, workspaceId } from "./columns.js";
+import { checks, createdAt, id, money, sameWorkspaceParent, updatedAt, workspaceId } from "./columns.js";
 import { conversations, messages } from "./conversations.js";
 
 export const RUN_STATUSES = ["queued", "running", "awaiting_approval", "succeeded", "failed", "cancelled"] as const;
@@ -44,9 +44,7 @@ export const runs = pgTable(
   {
     id: id(),
     workspaceId: workspaceId(),
-    conversationId: uuid()
-      .notNull()
-      .references(() => conversations.id, { onDelete: "cascade" }),
+    conversationId: uuid().notNull(),
     triggerMessageId: uuid().references((): AnyPgColumn => messages.id, { onDelete: "set null" }),
     status: runStatus().notNull().default("queued"),
     /** Client-chosen key (Idempotency-Key header): the same key in a workspace returns the same run. */
@@ -65,10 +63,15 @@ export const runs = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
+    sameWorkspaceParent("runs_conversation_fk", { parentId: t.conversationId, workspaceId: t.workspaceId }, conversations),
+    unique("runs_id_workspace_unique").on(t.id, t.workspaceId),
     unique("runs_workspace_idempotency_key_unique").on(t.workspaceId, t.idempotencyKey),
     index("runs_workspace_status_idx").on(t.workspaceId, t.status),
     index("runs_workspace_created_idx").on(t.workspaceId, t.createdAt),
     index("runs_conversation_idx").on(t.conversationId, t.createdAt),
+    // Workers look for stalled or queued runs across all workspaces.
+    index("runs_status_updated_idx").on(t.status, t.updatedAt),
+    index("runs_trigger_message_idx").on(t.triggerMessageId),
     check("runs_usage_non_negative", sql`${t.inputTokens} >= 0 and ${t.outputTokens} >= 0 and ${t.cacheWriteTokens} >= 0 and ${t.cacheReadTokens} >= 0 and ${t.costMicros} >= 0`),
     check("runs_counters_non_negative", sql`${t.stepCount} >= 0 and ${t.attempts} >= 0`),
     check("runs_finished_when_terminal", sql`(${t.status} in ('succeeded', 'failed', 'cancelled')) = (${t.finishedAt} is not null)`),
@@ -81,9 +84,7 @@ export const runSteps = pgTable(
   {
     id: id(),
     workspaceId: workspaceId(),
-    runId: uuid()
-      .notNull()
-      .references(() => runs.id, { onDelete: "cascade" }),
+    runId: uuid().notNull(),
     /** 0-based position in the run; (run, seq) is unique so a retried append cannot duplicate a step. */
     seq: integer().notNull(),
     kind: runStepKind().notNull(),
@@ -92,6 +93,7 @@ export const runSteps = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
+    sameWorkspaceParent("run_steps_run_fk", { parentId: t.runId, workspaceId: t.workspaceId }, runs),
     unique("run_steps_run_seq_unique").on(t.runId, t.seq),
     index("run_steps_workspace_idx").on(t.workspaceId),
     check("run_steps_seq_non_negative", sql`${t.seq} >= 0`),
@@ -104,7 +106,8 @@ export const toolCalls = pgTable(
   {
     id: id(),
     workspaceId: workspaceId(),
-    runId: uuid().references(() => runs.id, { onDelete: "cascade" }),
+    /** Null for a call made outside a run (an MCP client other than our agent). */
+    runId: uuid(),
     server: text().notNull(),
     tool: text().notNull(),
     /** The same key never acts twice: a retry finds the ledger row and returns its stored result. */
@@ -119,6 +122,8 @@ export const toolCalls = pgTable(
     completedAt: timestamp({ withTimezone: true }),
   },
   (t) => [
+    sameWorkspaceParent("tool_calls_run_fk", { parentId: t.runId, workspaceId: t.workspaceId }, runs),
+    unique("tool_calls_id_workspace_unique").on(t.id, t.workspaceId),
     unique("tool_calls_workspace_idempotency_key_unique").on(t.workspaceId, t.idempotencyKey),
     index("tool_calls_run_idx").on(t.runId, t.createdAt),
     check("tool_calls_attempts_non_negative", sql`${t.attempts} >= 0`),
@@ -131,10 +136,8 @@ export const approvals = pgTable(
   {
     id: id(),
     workspaceId: workspaceId(),
-    runId: uuid()
-      .notNull()
-      .references(() => runs.id, { onDelete: "cascade" }),
-    toolCallId: uuid().references(() => toolCalls.id, { onDelete: "cascade" }),
+    runId: uuid().notNull(),
+    toolCallId: uuid(),
     status: approvalStatus().notNull().default("pending"),
     /** Namespaced tool the approval gates, e.g. `stripe__create_payment`. */
     action: text().notNull(),
@@ -153,8 +156,13 @@ export const approvals = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
+    sameWorkspaceParent("approvals_run_fk", { parentId: t.runId, workspaceId: t.workspaceId }, runs),
+    sameWorkspaceParent("approvals_tool_call_fk", { parentId: t.toolCallId, workspaceId: t.workspaceId }, toolCalls),
     index("approvals_workspace_status_idx").on(t.workspaceId, t.status, t.createdAt),
     index("approvals_run_idx").on(t.runId),
+    index("approvals_tool_call_idx").on(t.toolCallId),
+    // The expiry sweep finds pending approvals past their deadline.
+    index("approvals_status_expires_idx").on(t.status, t.expiresAt),
     check("approvals_amount_non_negative", checks.nonNegative(t.amountMinor)),
     check("approvals_currency_iso4217", checks.currency(t.currency)),
     check("approvals_amount_has_currency", sql`(${t.amountMinor} is null) = (${t.currency} is null)`),

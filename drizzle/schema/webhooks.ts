@@ -30,6 +30,8 @@ export const webhookDeliveries = pgTable(
   (t) => [
     unique("webhook_deliveries_provider_external_id_unique").on(t.provider, t.externalId),
     index("webhook_deliveries_workspace_received_idx").on(t.workspaceId, t.receivedAt),
+    // Redelivery of deliveries that failed or were never processed after a crash.
+    index("webhook_deliveries_status_received_idx").on(t.status, t.receivedAt),
   ],
 );
 
