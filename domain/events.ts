@@ -84,11 +84,11 @@ export async function getEventDetails(ctx: DomainContext, id: string) {
   const row = await ctx.db.query.events.findFirst({
     where: ownedRow(events, ctx, parseInput(uuid, id)),
     with: {
-      venueBookings: { with: { venue: true }, orderBy: (b, { asc }) => [asc(b.startsAt)] },
-      vendorQuotes: { with: { vendor: true }, orderBy: (q, { asc }) => [asc(q.createdAt)] },
-      guests: { orderBy: (g, { asc }) => [asc(g.name)] },
-      tasks: { orderBy: (t, { asc }) => [asc(t.dueAt), asc(t.position)] },
-      budgetLines: { orderBy: (l, { asc }) => [asc(l.category), asc(l.createdAt)] },
+      venueBookings: { with: { venue: true }, orderBy: (b, { asc }) => [asc(b.startsAt), asc(b.id)] },
+      vendorQuotes: { with: { vendor: true }, orderBy: (q, { asc }) => [asc(q.createdAt), asc(q.id)] },
+      guests: { orderBy: (g, { asc }) => [asc(g.name), asc(g.id)] },
+      tasks: { orderBy: (t, { asc, sql }) => [sql`${t.dueAt} asc nulls last`, asc(t.position), asc(t.id)] },
+      budgetLines: { orderBy: (l, { asc }) => [asc(l.category), asc(l.createdAt), asc(l.id)] },
     },
   });
   if (!row) throw new NotFoundError("event", id);

@@ -229,7 +229,8 @@ CREATE TABLE "conversations" (
 	"external_ref" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
-	CONSTRAINT "conversations_id_workspace_unique" UNIQUE("id","workspace_id")
+	CONSTRAINT "conversations_id_workspace_unique" UNIQUE("id","workspace_id"),
+	CONSTRAINT "conversations_workspace_external_ref_unique" UNIQUE("workspace_id","external_ref")
 );
 --> statement-breakpoint
 CREATE TABLE "messages" (
@@ -409,7 +410,6 @@ CREATE INDEX "venue_bookings_event_idx" ON "venue_bookings" USING btree ("event_
 CREATE INDEX "venue_bookings_venue_time_idx" ON "venue_bookings" USING btree ("venue_id","starts_at","ends_at");--> statement-breakpoint
 CREATE INDEX "venue_bookings_workspace_idx" ON "venue_bookings" USING btree ("workspace_id");--> statement-breakpoint
 CREATE INDEX "conversations_workspace_updated_idx" ON "conversations" USING btree ("workspace_id","updated_at");--> statement-breakpoint
-CREATE INDEX "conversations_external_ref_idx" ON "conversations" USING btree ("workspace_id","external_ref");--> statement-breakpoint
 CREATE INDEX "messages_conversation_created_idx" ON "messages" USING btree ("conversation_id","created_at");--> statement-breakpoint
 CREATE INDEX "messages_workspace_idx" ON "messages" USING btree ("workspace_id");--> statement-breakpoint
 CREATE INDEX "messages_run_idx" ON "messages" USING btree ("run_id");--> statement-breakpoint

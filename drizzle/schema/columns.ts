@@ -1,10 +1,20 @@
 import { sql, type SQL } from "drizzle-orm";
+import { v7 as uuidv7 } from "uuid";
 import { bigint, foreignKey, timestamp, uuid, type AnyPgColumn, type PgColumn } from "drizzle-orm/pg-core";
 import { workspaces } from "./workspaces.js";
 
 /** Column builders shared by every table, so ids, money and timestamps look the same everywhere. */
 
-export const id = () => uuid().primaryKey().defaultRandom();
+/**
+ * Time-ordered UUIDv7 from the app (monotonic within a process), so `order by created_at, id` is
+ * insertion order even when rows share a timestamp: PGlite's clock ticks in milliseconds, and a
+ * transaction's rows all share now(). The database default covers rows written by raw SQL.
+ */
+export const id = () =>
+  uuid()
+    .primaryKey()
+    .defaultRandom()
+    .$defaultFn(() => uuidv7());
 
 export const createdAt = () => timestamp({ withTimezone: true }).notNull().defaultNow();
 
@@ -12,7 +22,8 @@ export const updatedAt = () =>
   timestamp({ withTimezone: true })
     .notNull()
     .defaultNow()
-    .$onUpdate(() => new Date());
+    // The database's clock, like created_at, so the two never disagree across app hosts.
+    .$onUpdate(() => sql`now()`);
 
 /** Integer minor units (cents); JS number is exact up to 2^53, far beyond any event budget. */
 export const money = () => bigint({ mode: "number" });

@@ -24,7 +24,8 @@ export const conversations = pgTable(
   (t) => [
     unique("conversations_id_workspace_unique").on(t.id, t.workspaceId),
     index("conversations_workspace_updated_idx").on(t.workspaceId, t.updatedAt),
-    index("conversations_external_ref_idx").on(t.workspaceId, t.externalRef),
+    // One conversation per Slack thread, even when two events of a new thread arrive at once.
+    unique("conversations_workspace_external_ref_unique").on(t.workspaceId, t.externalRef),
   ],
 );
 

@@ -1,10 +1,11 @@
 import { sql } from "drizzle-orm";
 import { bigint, check, index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { createdAt, id } from "./columns.js";
 
 export const workspaces = pgTable(
   "workspaces",
   {
-    id: uuid().primaryKey().defaultRandom(),
+    id: id(),
     /** Stable slug used by the CLI (`--workspace acme`) and EVENT_PLANNER_WORKSPACE. */
     name: text().notNull().unique(),
     displayName: text(),
@@ -12,7 +13,7 @@ export const workspaces = pgTable(
     emailDomain: text(),
     /** Optional monthly LLM spend cap in USD micro-dollars, enforced before each model call. */
     monthlyBudgetMicros: bigint({ mode: "number" }),
-    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
   },
   (t) => [
     check("workspaces_name_format", sql`${t.name} ~ '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$'`),
@@ -23,7 +24,7 @@ export const workspaces = pgTable(
 export const apiKeys = pgTable(
   "api_keys",
   {
-    id: uuid().primaryKey().defaultRandom(),
+    id: id(),
     workspaceId: uuid()
       .notNull()
       .references(() => workspaces.id, { onDelete: "cascade" }),
@@ -32,7 +33,7 @@ export const apiKeys = pgTable(
     prefix: text().notNull().unique(),
     /** SHA-256 (hex) of the whole key. Keys are 256-bit random, so a fast hash is the right one. */
     hash: text().notNull(),
-    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
     lastUsedAt: timestamp({ withTimezone: true }),
     revokedAt: timestamp({ withTimezone: true }),
   },
