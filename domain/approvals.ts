@@ -2,13 +2,12 @@ import { and, desc, eq, gt, isNull, lte, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { APPROVAL_STATUSES, approvals, runs, toolCalls, type Approval } from "../drizzle/schema/index.js";
 import { AppError, NotFoundError } from "../lib/errors.js";
-import { currencyCode, minorUnits } from "../lib/formats.js";
+import { currencyCode, minorUnits, uuid } from "../lib/formats.js";
 import { parseInput } from "../lib/validation.js";
 import type { DomainContext } from "./context.js";
 import { ownedRow, pageSize } from "./scope.js";
 import { createInsertSchema } from "./zod.js";
 
-const uuid = z.uuid({ error: "must be a UUID" });
 const jsonObject = z.record(z.string(), z.unknown());
 
 export const createApprovalInput = createInsertSchema(approvals, {

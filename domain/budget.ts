@@ -2,14 +2,12 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { budgetLines, vendorQuotes, venueBookings, type BudgetCategory, type BudgetLine, type Event } from "../drizzle/schema/index.js";
 import { AppError, NotFoundError, ValidationError } from "../lib/errors.js";
-import { currencyCode, minorUnits } from "../lib/formats.js";
+import { currencyCode, minorUnits, uuid } from "../lib/formats.js";
 import { parseInput } from "../lib/validation.js";
 import type { DomainContext } from "./context.js";
 import { getEvent } from "./events.js";
 import { ownedRow, pageSize } from "./scope.js";
 import { createInsertSchema } from "./zod.js";
-
-const uuid = z.uuid({ error: "must be a UUID" });
 
 const budgetLineFields = createInsertSchema(budgetLines, {
   description: (s) => s.trim().min(1, { error: "must not be empty" }).max(500),

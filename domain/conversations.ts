@@ -2,12 +2,11 @@ import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { conversations, messages, runs, type Conversation, type Message } from "../drizzle/schema/index.js";
 import { NotFoundError } from "../lib/errors.js";
+import { uuid } from "../lib/formats.js";
 import { parseInput } from "../lib/validation.js";
 import type { DomainContext } from "./context.js";
 import { ownedRow, pageSize } from "./scope.js";
 import { createInsertSchema } from "./zod.js";
-
-const uuid = z.uuid({ error: "must be a UUID" });
 
 /** Matches the messages_content_size check, so an oversized message is refused by name, not by the database. */
 export const MAX_MESSAGE_LENGTH = 100_000;

@@ -2,13 +2,11 @@ import { and, desc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { EVENT_STATUSES, events, type Event } from "../drizzle/schema/index.js";
 import { NotFoundError } from "../lib/errors.js";
-import { countryCode, currencyCode, minorUnits, timeZone } from "../lib/formats.js";
+import { countryCode, currencyCode, minorUnits, timeZone, uuid } from "../lib/formats.js";
 import { parseInput } from "../lib/validation.js";
 import type { DomainContext } from "./context.js";
 import { ownedRow, pageSize } from "./scope.js";
 import { createInsertSchema } from "./zod.js";
-
-const uuid = z.uuid({ error: "must be a UUID" });
 
 export const eventRequirements = z
   .object({

@@ -2,14 +2,12 @@ import { and, asc, desc, eq, getTableColumns, inArray, ne, or, sql } from "drizz
 import { z } from "zod";
 import { RSVP_STATUSES, events, guests, type Guest, type RsvpStatus } from "../drizzle/schema/index.js";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors.js";
-import { e164Phone, email } from "../lib/formats.js";
+import { e164Phone, email, uuid } from "../lib/formats.js";
 import { parseInput } from "../lib/validation.js";
 import type { DomainContext } from "./context.js";
 import { getEvent } from "./events.js";
 import { ownedRow, pageSize } from "./scope.js";
 import { createInsertSchema } from "./zod.js";
-
-const uuid = z.uuid({ error: "must be a UUID" });
 
 export const MAX_GUESTS_PER_CALL = 500;
 

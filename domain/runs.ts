@@ -17,12 +17,11 @@ import {
   type TokenUsage,
 } from "../drizzle/schema/index.js";
 import { AppError, ConflictError, NotFoundError, ValidationError } from "../lib/errors.js";
+import { uuid } from "../lib/formats.js";
 import { parseInput } from "../lib/validation.js";
 import type { DomainContext } from "./context.js";
 import { ownedRow, pageSize } from "./scope.js";
 import { createInsertSchema } from "./zod.js";
-
-const uuid = z.uuid({ error: "must be a UUID" });
 
 /**
  * The run state machine as data: the statuses each status may move to. `running → queued` is the

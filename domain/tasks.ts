@@ -2,13 +2,12 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { TASK_STATUSES, tasks, type Task } from "../drizzle/schema/index.js";
 import { NotFoundError } from "../lib/errors.js";
+import { uuid } from "../lib/formats.js";
 import { parseInput } from "../lib/validation.js";
 import type { DomainContext } from "./context.js";
 import { getEvent } from "./events.js";
 import { ownedRow, pageSize } from "./scope.js";
 import { createInsertSchema } from "./zod.js";
-
-const uuid = z.uuid({ error: "must be a UUID" });
 
 export const MAX_TASKS_PER_CALL = 200;
 

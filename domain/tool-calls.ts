@@ -3,13 +3,12 @@ import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { TOOL_CALL_STATUSES, runs, toolCalls, type ToolCall, type ToolCallStatus } from "../drizzle/schema/index.js";
 import { AppError, ConflictError, NotFoundError } from "../lib/errors.js";
+import { uuid } from "../lib/formats.js";
 import { parseInput } from "../lib/validation.js";
 import type { DomainContext } from "./context.js";
 import { runError } from "./runs.js";
 import { ownedRow, pageSize } from "./scope.js";
 import { createInsertSchema } from "./zod.js";
-
-const uuid = z.uuid({ error: "must be a UUID" });
 
 /**
  * The ledger's state machine. Nothing re-enters `running` from `running`, so of two workers racing

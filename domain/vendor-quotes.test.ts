@@ -1,20 +1,9 @@
 import { expect, it } from "vitest";
-import { newWorkspaceContext } from "../test/context.js";
 import { describeEachDriver, type TestDatabase } from "../test/db.js";
+import { twoWorkspacesWithEvents } from "../test/fixtures.js";
 import type { DomainContext } from "./context.js";
-import { createEvent, type CreateEventInput } from "./events.js";
 import { getVendorQuote, listVendorQuotes, recordVendorQuote, requestVendorQuote, updateVendorQuoteStatus, type QuoteDecision } from "./vendor-quotes.js";
 import { createVendor, searchVendors } from "./vendors.js";
-
-const offsite: CreateEventInput = {
-  title: "Engineering offsite",
-  kind: "offsite",
-  city: "Lisbon",
-  countryCode: "PT",
-  timeZone: "Europe/Lisbon",
-  headcount: 40,
-  currency: "EUR",
-};
 
 async function lisbonCaterer(ctx: DomainContext) {
   const [vendor] = await searchVendors(ctx, { city: "Lisbon", category: "catering", dietary: ["vegetarian"] });
@@ -22,13 +11,7 @@ async function lisbonCaterer(ctx: DomainContext) {
   return vendor;
 }
 
-async function setup(database: TestDatabase) {
-  const a = await newWorkspaceContext(database.db, "a");
-  const b = await newWorkspaceContext(database.db, "b");
-  const eventA = await createEvent(a, offsite);
-  const eventB = await createEvent(b, { ...offsite, title: "Sales kickoff" });
-  return { a, b, eventA, eventB };
-}
+const setup = (database: TestDatabase) => twoWorkspacesWithEvents(database.db);
 
 const FUTURE = "2099-01-01T00:00:00Z";
 

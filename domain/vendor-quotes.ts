@@ -2,14 +2,12 @@ import { and, asc, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { QUOTE_STATUSES, events, vendorQuotes, vendors, type QuoteStatus, type VendorQuote } from "../drizzle/schema/index.js";
 import { AppError, NotFoundError } from "../lib/errors.js";
-import { currencyCode, minorUnits } from "../lib/formats.js";
+import { currencyCode, minorUnits, uuid } from "../lib/formats.js";
 import { parseInput } from "../lib/validation.js";
 import type { DomainContext } from "./context.js";
 import { ownedRow, pageSize } from "./scope.js";
-import { visibleCatalogueRow } from "./venues.js";
+import { visibleCatalogueRow } from "./catalogue.js";
 import { createInsertSchema } from "./zod.js";
-
-const uuid = z.uuid({ error: "must be a UUID" });
 
 /**
  * Where a quote may go next. `received` may be recorded again (the vendor revised its price);

@@ -2,14 +2,12 @@ import { and, arrayContains, asc, eq, lte, sql } from "drizzle-orm";
 import { z } from "zod";
 import { vendors, type Vendor } from "../drizzle/schema/index.js";
 import { NotFoundError } from "../lib/errors.js";
-import { countryCode, currencyCode, e164Phone, email, minorUnits } from "../lib/formats.js";
+import { countryCode, currencyCode, e164Phone, email, minorUnits, uuid } from "../lib/formats.js";
 import { parseInput } from "../lib/validation.js";
 import type { DomainContext } from "./context.js";
 import { pageSize } from "./scope.js";
-import { catalogueSlug, catalogueTagList, rethrowSlugConflict, slugFor, visibleCatalogueRow, visibleCatalogueRows } from "./venues.js";
+import { catalogueSlug, catalogueTagList, rethrowSlugConflict, slugFor, visibleCatalogueRow, visibleCatalogueRows } from "./catalogue.js";
 import { createInsertSchema } from "./zod.js";
-
-const uuid = z.uuid({ error: "must be a UUID" });
 
 /** Closed vocabulary, so a search for "vegan" cannot miss a vendor that wrote "Vegan options". */
 export const DIETARY_OPTIONS = ["vegetarian", "vegan", "gluten_free", "halal", "kosher", "nut_free", "dairy_free"] as const;

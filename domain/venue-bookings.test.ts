@@ -1,20 +1,9 @@
 import { expect, it } from "vitest";
-import { newWorkspaceContext } from "../test/context.js";
 import { describeEachDriver, type TestDatabase } from "../test/db.js";
+import { twoWorkspacesWithEvents } from "../test/fixtures.js";
 import type { DomainContext } from "./context.js";
-import { createEvent, type CreateEventInput } from "./events.js";
 import { createVenueBooking, getVenueBooking, listVenueBookings, updateVenueBookingStatus, type CreateVenueBookingInput } from "./venue-bookings.js";
 import { createVenue, searchVenues } from "./venues.js";
-
-const offsite: CreateEventInput = {
-  title: "Engineering offsite",
-  kind: "offsite",
-  city: "Lisbon",
-  countryCode: "PT",
-  timeZone: "Europe/Lisbon",
-  headcount: 40,
-  currency: "EUR",
-};
 
 /** A seeded Lisbon venue by slug, as the workspace sees it. */
 async function lisbonVenue(ctx: DomainContext, slug: string) {
@@ -23,13 +12,7 @@ async function lisbonVenue(ctx: DomainContext, slug: string) {
   return venue;
 }
 
-async function setup(database: TestDatabase) {
-  const a = await newWorkspaceContext(database.db, "a");
-  const b = await newWorkspaceContext(database.db, "b");
-  const eventA = await createEvent(a, offsite);
-  const eventB = await createEvent(b, { ...offsite, title: "Sales kickoff" });
-  return { a, b, eventA, eventB };
-}
+const setup = (database: TestDatabase) => twoWorkspacesWithEvents(database.db);
 
 describeEachDriver("venue bookings", (t) => {
   it("books a seeded venue for an event, from ISO strings, and lists it", async () => {

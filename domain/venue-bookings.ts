@@ -2,14 +2,12 @@ import { and, asc, eq, gt, inArray, lt, ne } from "drizzle-orm";
 import { z } from "zod";
 import { BOOKING_STATUSES, events, venueBookings, venues, type BookingStatus, type VenueBooking } from "../drizzle/schema/index.js";
 import { AppError, ConflictError, NotFoundError, ValidationError } from "../lib/errors.js";
-import { currencyCode, minorUnits } from "../lib/formats.js";
+import { currencyCode, minorUnits, uuid } from "../lib/formats.js";
 import { parseInput } from "../lib/validation.js";
 import type { DomainContext } from "./context.js";
 import { ownedRow, pageSize } from "./scope.js";
-import { visibleCatalogueRow } from "./venues.js";
+import { visibleCatalogueRow } from "./catalogue.js";
 import { createInsertSchema } from "./zod.js";
-
-const uuid = z.uuid({ error: "must be a UUID" });
 
 /** Where a booking may go next. Cancelled is final: re-booking is a new booking, checked for overlap again. */
 export const VENUE_BOOKING_TRANSITIONS: Readonly<Record<BookingStatus, readonly BookingStatus[]>> = {

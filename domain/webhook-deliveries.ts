@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Database } from "../drizzle/client.js";
 import { WEBHOOK_PROVIDERS, webhookDeliveries, type WebhookDelivery } from "../drizzle/schema/index.js";
 import { ConflictError, NotFoundError } from "../lib/errors.js";
+import { uuid } from "../lib/formats.js";
 import { parseInput } from "../lib/validation.js";
 import type { DomainContext } from "./context.js";
 import { pageSize } from "./scope.js";
@@ -12,8 +13,6 @@ import { createInsertSchema } from "./zod.js";
  * A webhook arrives before anyone knows which workspace it is for (that is in the payload), so
  * recording and marking take a bare `db`; only listing, which a workspace's user does, is scoped.
  */
-
-const uuid = z.uuid({ error: "must be a UUID" });
 
 export const recordWebhookDeliveryInput = createInsertSchema(webhookDeliveries, {
   externalId: (s) => s.trim().min(1, { error: "must not be empty" }).max(255),

@@ -2,6 +2,9 @@ import { z } from "zod";
 
 /** Shared value formats, used by config, the domain's input schemas and (as SQL checks) the database. */
 
+/** A row id as it arrives in a path, tool argument or body. */
+export const uuid = z.uuid({ error: "must be a UUID" });
+
 export const E164_PATTERN = /^\+[1-9][0-9]{6,14}$/;
 
 export const e164Phone = z.string().regex(E164_PATTERN, { error: "must be an E.164 phone number, e.g. +351912345678" });

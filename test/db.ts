@@ -1,10 +1,9 @@
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { afterAll, beforeAll, describe, inject } from "vitest";
 import { createDatabase, type Database, type DatabaseDriver, type DatabaseHandle } from "../drizzle/client.js";
 import { runMigrations } from "../drizzle/migrate.js";
 import { seedCatalogue } from "../drizzle/seed/seed-catalogue.js";
-import { adminUrl, databaseUrl, testDatabaseName } from "./postgres.js";
+import { databaseUrl, testDatabaseName, withAdmin } from "./postgres.js";
 
 export const DRIVERS: readonly DatabaseDriver[] = ["postgres", "pglite"];
 
@@ -14,16 +13,6 @@ export interface TestDatabase {
   /** Connection URL of the Postgres database; undefined for PGlite. */
   url?: string;
   drop(): Promise<void>;
-}
-
-async function withAdmin<T>(fn: (admin: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ connectionString: adminUrl() });
-  await admin.connect();
-  try {
-    return await fn(admin);
-  } finally {
-    await admin.end();
-  }
 }
 
 /**

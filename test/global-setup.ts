@@ -1,24 +1,13 @@
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { createDatabase } from "../drizzle/client.js";
 import { runMigrations } from "../drizzle/migrate.js";
 import { seedCatalogue } from "../drizzle/seed/seed-catalogue.js";
-import { TEST_DATABASE_PREFIX, adminUrl, databaseUrl, isStaleTestDatabase, testDatabaseName } from "./postgres.js";
+import { databaseUrl, isStaleTestDatabase, TEST_DATABASE_PREFIX, testDatabaseName, withAdmin } from "./postgres.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
     templateDatabase: string;
-  }
-}
-
-async function withAdmin<T>(fn: (admin: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ connectionString: adminUrl() });
-  await admin.connect();
-  try {
-    return await fn(admin);
-  } finally {
-    await admin.end();
   }
 }
 

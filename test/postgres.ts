@@ -1,3 +1,5 @@
+import pg from "pg";
+
 /** Where the integration tests find the real Postgres (trust auth on 127.0.0.1 by default). */
 export const TEST_DATABASE_PREFIX = "ept_test_";
 
@@ -22,4 +24,15 @@ export function testDatabaseName(suffix: string): string {
 export function isStaleTestDatabase(name: string, nowSeconds = Date.now() / 1000): boolean {
   const created = Number(name.slice(TEST_DATABASE_PREFIX.length).split("_")[0]);
   return Number.isFinite(created) && nowSeconds - created > STALE_AFTER_SECONDS;
+}
+
+/** A short-lived connection to the admin database, for CREATE/DROP DATABASE. */
+export async function withAdmin<T>(fn: (admin: pg.Client) => Promise<T>): Promise<T> {
+  const admin = new pg.Client({ connectionString: adminUrl() });
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.end();
+  }
 }
