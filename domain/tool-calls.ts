@@ -66,7 +66,6 @@ export async function beginToolCall(ctx: DomainContext, input: BeginToolCallInpu
     .values({
       ...values,
       workspaceId: ctx.workspaceId,
-      // Scoped to the run (indexed) when there is one: that is the order a run's ledger is read in.
     })
     .onConflictDoNothing({ target: [toolCalls.workspaceId, toolCalls.idempotencyKey] })
     .returning();

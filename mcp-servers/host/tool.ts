@@ -1,0 +1,112 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import { beginToolCall, completeToolCall, markToolCallRunning } from "../../domain/tool-calls.js";
+import { fromDatabaseError } from "../../drizzle/errors.js";
+import { AppError } from "../../lib/errors.js";
+import type { ToolContext } from "./context.js";
+import type { ToolMetrics, ToolOutcome } from "./metrics.js";
+
+/** Every side-effect tool takes one; the same key never acts twice. */
+export const idempotencyKey = z
+  .string()
+  .trim()
+  .min(8, { error: "must be at least 8 characters" })
+  .max(200)
+  .describe("A unique key for this action, e.g. the tool_use id. Repeating a call with the same key returns the first result instead of acting again.");
+
+type Shape = z.ZodRawShape;
+
+export interface ToolSpec<I extends Shape, O extends Shape> {
+  name: string;
+  title: string;
+  /** Written for the model: when to use the tool, what it returns, what it will not do. */
+  description: string;
+  input: I;
+  output: O;
+  annotations: Required<Pick<ToolAnnotations, "readOnlyHint" | "destructiveHint" | "idempotentHint" | "openWorldHint">>;
+  /**
+   * A tool that changes state takes `idempotency_key`, and its effect, its ledger entry and its
+   * result commit in one transaction: a retry with the same key returns the stored result.
+   */
+  sideEffect: boolean;
+  handler: (ctx: ToolContext, input: z.output<z.ZodObject<I>>) => Promise<z.input<z.ZodObject<O>>>;
+}
+
+/** A tool with its types erased, ready to be registered on a fresh McpServer per connection. */
+export interface Tool {
+  name: string;
+  sideEffect: boolean;
+  annotations: ToolSpec<Shape, Shape>["annotations"];
+  register(server: McpServer, serverName: string, ctx: ToolContext, metrics: ToolMetrics): void;
+}
+
+function errorResult(error: AppError): CallToolResult {
+  return { isError: true, content: [{ type: "text", text: `${error.code}: ${error.message}` }] };
+}
+
+async function runWithLedger<I extends Shape, O extends Shape>(
+  spec: ToolSpec<I, O>,
+  serverName: string,
+  ctx: ToolContext,
+  args: z.output<z.ZodObject<I>> & { idempotency_key: string },
+): Promise<{ output: unknown; replayed: boolean }> {
+  const { idempotency_key: key, ...input } = args;
+  return ctx.db.transaction(async (tx) => {
+    const txCtx: ToolContext = { ...ctx, db: tx };
+    const { call, replay } = await beginToolCall(txCtx, { runId: ctx.runId, server: serverName, tool: spec.name, idempotencyKey: key, arguments: input });
+    if (replay) {
+      if (call.status !== "succeeded") throw new AppError("conflict", `idempotency_key ${key} belongs to a call that is ${call.status}`, { field: "idempotency_key" });
+      return { output: call.result, replayed: true };
+    }
+    await markToolCallRunning(txCtx, call.id);
+    const output = await spec.handler(txCtx, input as z.output<z.ZodObject<I>>);
+    await completeToolCall(txCtx, call.id, { result: output });
+    return { output, replayed: false };
+  });
+}
+
+export function defineTool<I extends Shape, O extends Shape>(spec: ToolSpec<I, O>): Tool {
+  // Typed as a plain schema: the SDK's generic inference cannot follow a conditional object shape.
+  const inputSchema: z.ZodType = spec.sideEffect ? z.object({ ...spec.input, idempotency_key: idempotencyKey }).strict() : z.object(spec.input).strict();
+  const outputSchema = z.object(spec.output);
+  return {
+    name: spec.name,
+    sideEffect: spec.sideEffect,
+    annotations: spec.annotations,
+    register(server, serverName, ctx, metrics) {
+      server.registerTool(
+        spec.name,
+        { title: spec.title, description: spec.description, inputSchema, outputSchema, annotations: { title: spec.title, ...spec.annotations } },
+        async (args): Promise<CallToolResult> => {
+          const started = process.hrtime.bigint();
+          let outcome: ToolOutcome = "ok";
+          try {
+            let output: unknown;
+            if (spec.sideEffect) {
+              const result = await runWithLedger(spec, serverName, ctx, args as z.output<z.ZodObject<I>> & { idempotency_key: string });
+              output = result.output;
+              if (result.replayed) outcome = "replayed";
+            } else {
+              output = await spec.handler(ctx, args as z.output<z.ZodObject<I>>);
+            }
+            // Parse, not just check: the JSON sent is exactly what the declared schema describes.
+            const structured = outputSchema.parse(output);
+            return { content: [{ type: "text", text: JSON.stringify(structured) }], structuredContent: structured };
+          } catch (error) {
+            const appError = fromDatabaseError(error);
+            if (appError.code === "internal") {
+              outcome = "internal_error";
+              ctx.logger.error({ err: error, server: serverName, tool: spec.name }, "tool failed");
+              return errorResult(new AppError("internal", `${spec.name} failed unexpectedly; the error is in the server log`));
+            }
+            outcome = "tool_error";
+            return errorResult(appError);
+          } finally {
+            metrics.observe(serverName, spec.name, outcome, Number(process.hrtime.bigint() - started) / 1e9);
+          }
+        },
+      );
+    },
+  };
+}
