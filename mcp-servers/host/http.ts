@@ -31,7 +31,7 @@ export interface McpHttpOptions {
 export interface McpHttpServer {
   server: Server;
   url: string;
-  close(graceMs?: number): Promise<void>;
+  close: (graceMs?: number) => Promise<void>;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

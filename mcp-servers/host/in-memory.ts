@@ -6,7 +6,7 @@ import { createMcpServer, type McpServerDefinition } from "./server.js";
 
 export interface InMemoryConnection {
   client: Client;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 /** A real MCP client linked to a fresh server in this process: how `serve`, `plan` and evals connect. */
