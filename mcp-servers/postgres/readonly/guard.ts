@@ -28,8 +28,8 @@ interface WalkState {
 }
 
 function checkRangeVar(node: ParseNode, ctes: ReadonlySet<string>, state: WalkState): void {
-  const relname = String(node.relname ?? "").toLowerCase();
-  const schema = node.schemaname === undefined ? undefined : String(node.schemaname).toLowerCase();
+  const relname = typeof node.relname === "string" ? node.relname.toLowerCase() : refuse("a table name could not be read");
+  const schema = node.schemaname === undefined ? undefined : typeof node.schemaname === "string" ? node.schemaname.toLowerCase() : refuse("a schema name could not be read");
   if (node.catalogname !== undefined) refuse(`cross-database references are not allowed`);
   if (schema === undefined && ctes.has(relname)) return;
   if ((schema !== undefined && schema !== "public") || !READONLY_TABLES.has(relname)) {
