@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { isAppError } from "../lib/errors.js";
 import { fromDatabaseError } from "../drizzle/errors.js";
 import { registerKeys } from "./commands/keys.js";
+import { registerMcp } from "./commands/mcp.js";
 import { registerMigrate } from "./commands/migrate.js";
 import { registerNotBuilt } from "./commands/not-built.js";
 import { registerServe } from "./commands/serve.js";
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerMigrate(program);
   registerKeys(program);
+  registerMcp(program);
   registerNotBuilt(program);
   return program;
 }

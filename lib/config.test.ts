@@ -20,6 +20,8 @@ describe("config", () => {
     expect(config.port).toBe(8000);
     expect(config.workspace).toBe("default");
     expect(config.llm.provider).toBe("offline");
+    expect(config.mcp).toEqual({ authToken: undefined, allowedHosts: ["localhost", "127.0.0.1", "[::1]"], allowedOrigins: [] });
+    expect(loadConfig({ MCP_ALLOWED_HOSTS: "localhost, mcp-postgres", MCP_ALLOWED_ORIGINS: "https://planner.example" }).mcp).toMatchObject({ allowedHosts: ["localhost", "mcp-postgres"], allowedOrigins: ["https://planner.example"] });
   });
 
   it("uses Postgres and the real model when configured, and treats empty values as unset", () => {
@@ -47,6 +49,7 @@ describe("config", () => {
     [{ TWILIO_FROM_NUMBER: "555-0100", TWILIO_ACCOUNT_SID: `AC${"a".repeat(32)}`, TWILIO_AUTH_TOKEN: "token123456" }, 'Invalid configuration: TWILIO_FROM_NUMBER must be an E.164 phone number, e.g. +351912345678 (got "555-0100")'],
     [{ TWILIO_ACCOUNT_SID: "AC123", TWILIO_AUTH_TOKEN: "token123456", TWILIO_FROM_NUMBER: "+15005550006" }, 'Invalid configuration: TWILIO_ACCOUNT_SID must be AC followed by 32 hex characters (got "AC123")'],
     [{ MCP_AUTH_TOKEN: "short" }, "Invalid configuration: MCP_AUTH_TOKEN must be at least 16 characters"],
+    [{ MCP_ALLOWED_HOSTS: "http://evil.example:80" }, 'Invalid configuration: MCP_ALLOWED_HOSTS must be comma-separated host names without ports, e.g. localhost,mcp-postgres (got "http://evil.example:80")'],
     [{ DATABASE_POOL_SIZE: "0" }, 'Invalid configuration: DATABASE_POOL_SIZE must be a positive integer (got "0")'],
   ])("names the variable and the problem in one line: %o", (env, line) => {
     const error = configError(env);

@@ -8,6 +8,9 @@ const httpUrl = z
   .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
   .optional();
 
+/** Comma-separated host names (no ports, no schemes), e.g. `localhost,mcp-postgres`. */
+const hostList = z.string().regex(/^\s*(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(\s*,\s*(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+))*\s*$/, { error: "must be comma-separated host names without ports, e.g. localhost,mcp-postgres" });
+
 const port = z.coerce
   .number({ error: "must be an integer from 1 to 65535" })
   .int({ error: "must be an integer from 1 to 65535" })
@@ -38,6 +41,8 @@ const envSchema = z
     ANTHROPIC_BASE_URL: httpUrl,
     ANTHROPIC_MODEL: z.string().min(1).default("claude-sonnet-4-5"),
     MCP_AUTH_TOKEN: z.string().min(16, { error: "must be at least 16 characters" }).optional(),
+    MCP_ALLOWED_HOSTS: hostList.default("localhost,127.0.0.1,[::1]"),
+    MCP_ALLOWED_ORIGINS: z.string().default(""),
     SLACK_BOT_TOKEN: z.string().startsWith("xox", { error: "must be a Slack token (xoxb-…)" }).optional(),
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_BASE_URL: httpUrl,
@@ -96,7 +101,7 @@ export interface Config {
   dataDir: string;
   workspace: string;
   llm: { provider: "anthropic" | "offline"; apiKey?: string; baseUrl?: string; model: string };
-  mcpAuthToken?: string;
+  mcp: { authToken?: string; allowedHosts: string[]; allowedOrigins: string[] };
   slack: { botToken?: string; signingSecret?: string; baseUrl?: string };
   stripe: { secretKey?: string; webhookSecret?: string; baseUrl?: string };
   twilio: { accountSid?: string; authToken?: string; fromNumber?: string; baseUrl?: string };
@@ -110,6 +115,13 @@ function describeIssue(issue: z.core.$ZodIssue, source: Record<string, string | 
   const raw = source[name];
   const shown = raw !== undefined && !(SECRET_VARIABLES as readonly string[]).includes(name) ? ` (got "${raw}")` : "";
   return `${name} ${issue.message}${shown}`;
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
 }
 
 /** Parse the environment once. Throws ConfigError whose message has one line per bad variable. */
@@ -135,7 +147,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     dataDir: env.EVENT_PLANNER_DATA_DIR,
     workspace: env.EVENT_PLANNER_WORKSPACE,
     llm: { provider, apiKey: env.ANTHROPIC_API_KEY, baseUrl: env.ANTHROPIC_BASE_URL, model: env.ANTHROPIC_MODEL },
-    mcpAuthToken: env.MCP_AUTH_TOKEN,
+    mcp: { authToken: env.MCP_AUTH_TOKEN, allowedHosts: splitList(env.MCP_ALLOWED_HOSTS), allowedOrigins: splitList(env.MCP_ALLOWED_ORIGINS) },
     slack: { botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, baseUrl: env.SLACK_BASE_URL },
     stripe: { secretKey: env.STRIPE_SECRET_KEY, webhookSecret: env.STRIPE_WEBHOOK_SECRET, baseUrl: env.STRIPE_BASE_URL },
     twilio: { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, fromNumber: env.TWILIO_FROM_NUMBER, baseUrl: env.TWILIO_BASE_URL },
