@@ -1,8 +1,8 @@
-import { expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { describeEachDriver, type TestDatabase } from "../test/db.js";
 import { twoWorkspacesWithEvents } from "../test/fixtures.js";
 import type { DomainContext } from "./context.js";
-import { createVenueBooking, getVenueBooking, listVenueBookings, updateVenueBookingStatus, type CreateVenueBookingInput } from "./venue-bookings.js";
+import { createVenueBooking, findVenueConflicts, getVenueBooking, listVenueBookings, startedDays, updateVenueBookingStatus, type CreateVenueBookingInput } from "./venue-bookings.js";
 import { createVenue, searchVenues } from "./venues.js";
 
 /** A seeded Lisbon venue by slug, as the workspace sees it. */
@@ -13,6 +13,27 @@ async function lisbonVenue(ctx: DomainContext, slug: string) {
 }
 
 const setup = (database: TestDatabase) => twoWorkspacesWithEvents(database.db);
+
+describe("startedDays", () => {
+  const days = (start: string, end: string, zone = "Europe/Lisbon") => startedDays(new Date(start), new Date(end), zone);
+
+  it("counts the calendar days a booking touches in the venue's zone", () => {
+    expect(days("2027-03-10T09:00:00Z", "2027-03-10T18:00:00Z")).toBe(1);
+    expect(days("2027-03-10T09:00:00Z", "2027-03-11T17:00:00Z")).toBe(2);
+    // An evening running past midnight starts a second day.
+    expect(days("2027-03-10T19:00:00Z", "2027-03-11T01:00:00Z")).toBe(2);
+    // Ending exactly at local midnight does not.
+    expect(days("2027-03-10T09:00:00Z", "2027-03-11T00:00:00Z")).toBe(1);
+    // 23:00 UTC is already the next day in Tokyo.
+    expect(days("2027-03-10T01:00:00Z", "2027-03-10T23:00:00Z", "Asia/Tokyo")).toBe(2);
+    // The night clocks go forward is still one day.
+    expect(days("2027-03-28T00:30:00Z", "2027-03-28T22:30:00Z")).toBe(1);
+  });
+
+  it("refuses an empty or reversed range naming endsAt", () => {
+    expect(() => days("2027-03-10T09:00:00Z", "2027-03-10T09:00:00Z")).toThrow(/^endsAt: /);
+  });
+});
 
 describeEachDriver("venue bookings", (t) => {
   it("books a seeded venue for an event, from ISO strings, and lists it", async () => {
@@ -47,6 +68,13 @@ describeEachDriver("venue bookings", (t) => {
     });
     await expect(attempt).rejects.toMatchObject({ code: "validation_failed", details: { field: "venueId", capacity: small.capacity, headcount: 40 } });
     await expect(attempt).rejects.toThrow(/capacity 18.*headcount of 40/);
+  });
+
+  it("refuses a price in a currency the venue does not charge in", async () => {
+    const { a, eventA } = await setup(t());
+    const venue = await lisbonVenue(a, "lisbon-tagus-riverside-hall");
+    const attempt = createVenueBooking(a, { eventId: eventA.id, venueId: venue.id, startsAt: "2031-04-01T09:00:00Z", endsAt: "2031-04-01T17:00:00Z", priceMinor: 650_000, currency: "USD" });
+    await expect(attempt).rejects.toMatchObject({ code: "validation_failed", details: { field: "currency", expected: "EUR" } });
   });
 
   it("refuses overlapping bookings of one venue across workspaces, until the first is cancelled", async () => {
@@ -144,5 +172,47 @@ describeEachDriver("venue bookings", (t) => {
     await expect(createVenueBooking(a, { ...valid, workspaceId: a.workspaceId } as CreateVenueBookingInput)).rejects.toMatchObject({ code: "validation_failed" });
     await expect(createVenueBooking(a, { ...valid, venueId: "00000000-0000-4000-8000-000000000000" })).rejects.toMatchObject({ code: "not_found", details: { entity: "venue" } });
     await expect(listVenueBookings(a, { eventId: "nope" })).rejects.toMatchObject({ details: { field: "eventId" } });
+  });
+
+  it("counts overlapping bookings across workspaces without describing them", async () => {
+    const { a, b, eventA, eventB } = await setup(t());
+    const venue = await lisbonVenue(a, "lisbon-alfama-terrace");
+    const slot = { venueId: venue.id, priceMinor: 280_000, currency: "EUR" };
+    const morningOfA = await createVenueBooking(a, { ...slot, eventId: eventA.id, startsAt: "2027-09-01T09:00:00Z", endsAt: "2027-09-01T13:00:00Z" });
+    await createVenueBooking(b, { ...slot, eventId: eventB.id, startsAt: "2027-09-01T14:00:00Z", endsAt: "2027-09-01T18:00:00Z" });
+
+    expect(await findVenueConflicts(a, venue.id, "2027-09-01T08:00:00Z", "2027-09-01T20:00:00Z")).toEqual({ total: 2, own: 1 });
+    expect(await findVenueConflicts(b, venue.id, new Date("2027-09-01T12:00:00Z"), new Date("2027-09-01T15:00:00Z"))).toEqual({ total: 2, own: 1 });
+    expect(await findVenueConflicts(b, venue.id, "2027-09-01T10:00:00Z", "2027-09-01T11:00:00Z")).toEqual({ total: 1, own: 0 });
+    // Half-open: the gap between the two bookings is free, and so is the time after.
+    expect(await findVenueConflicts(a, venue.id, "2027-09-01T13:00:00Z", "2027-09-01T14:00:00Z")).toEqual({ total: 0, own: 0 });
+    expect(await findVenueConflicts(a, venue.id, "2027-09-01T18:00:00Z", "2027-09-01T23:00:00Z")).toEqual({ total: 0, own: 0 });
+
+    await updateVenueBookingStatus(a, morningOfA.id, "cancelled");
+    expect(await findVenueConflicts(b, venue.id, "2027-09-01T08:00:00Z", "2027-09-01T20:00:00Z")).toEqual({ total: 1, own: 1 });
+  });
+
+  it("checks conflicts only on venues the workspace can see, and refuses bad ranges naming the field", async () => {
+    const { a, b } = await setup(t());
+    const privateOfB = await createVenue(b, {
+      name: "B's Studio",
+      kind: "loft",
+      city: "Lisbon",
+      countryCode: "PT",
+      timeZone: "Europe/Lisbon",
+      address: "Rua do Poço dos Negros 1, 1200-335 Lisboa",
+      capacity: 50,
+      dayRateMinor: 10_000,
+      currency: "EUR",
+    });
+    const range = ["2027-09-02T09:00:00Z", "2027-09-02T17:00:00Z"] as const;
+    expect(await findVenueConflicts(b, privateOfB.id, ...range)).toEqual({ total: 0, own: 0 });
+    await expect(findVenueConflicts(a, privateOfB.id, ...range)).rejects.toMatchObject({ code: "not_found", details: { entity: "venue" } });
+
+    const venue = await lisbonVenue(a, "lisbon-tagus-riverside-hall");
+    await expect(findVenueConflicts(a, venue.id, range[1], range[0])).rejects.toMatchObject({ code: "validation_failed", details: { field: "endsAt" } });
+    await expect(findVenueConflicts(a, venue.id, "soon", range[1])).rejects.toMatchObject({ details: { field: "startsAt" } });
+    await expect(findVenueConflicts(a, venue.id, null as unknown as string, range[1])).rejects.toMatchObject({ details: { field: "startsAt" } });
+    await expect(findVenueConflicts(a, "venue-1", ...range)).rejects.toMatchObject({ details: { field: "venueId" } });
   });
 });

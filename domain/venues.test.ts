@@ -4,6 +4,8 @@ import { CATALOGUE_VENUES } from "../drizzle/seed/catalogue/venues.js";
 import { isTimeZone } from "../lib/formats.js";
 import { newWorkspaceContext } from "../test/context.js";
 import { describeEachDriver } from "../test/db.js";
+import { twoWorkspacesWithEvents } from "../test/fixtures.js";
+import { createVenueBooking, updateVenueBookingStatus } from "./venue-bookings.js";
 import { ACCESSIBILITY_FEATURES, VENUE_AMENITIES, createVenue, getVenue, isWheelchairAccessible, listVenueCities, searchVenues, venueSearchQuery, type CreateVenueInput } from "./venues.js";
 
 const privateVenue: CreateVenueInput = {
@@ -157,5 +159,31 @@ describeEachDriver("venues", (t) => {
     expect(citiesOfB.find((c) => c.city === "Lisbon")?.venueCount).toBe(7);
     expect(citiesOfB.map((c) => c.city)).toContain("Porto");
     expect((await listVenueCities(a)).map((c) => c.city)).not.toContain("Porto");
+  });
+
+  it("leaves out venues booked by any workspace for part of a requested range", async () => {
+    const { a, b, eventA } = await twoWorkspacesWithEvents(t().db);
+    const lisbon = { city: "Lisbon", minCapacity: 40 };
+    const hall = (await searchVenues(a, lisbon)).find((v) => v.slug === "lisbon-tagus-riverside-hall");
+    if (!hall) throw new Error("seed venue missing");
+    const booking = await createVenueBooking(a, { eventId: eventA.id, venueId: hall.id, startsAt: "2027-10-05T09:00:00Z", endsAt: "2027-10-06T18:00:00Z", priceMinor: 1_300_000, currency: "EUR" });
+
+    const ids = async (input: Parameters<typeof searchVenues>[1]) => (await searchVenues(b, input)).map((v) => v.id);
+    const overlapping = await ids({ ...lisbon, startsAt: "2027-10-06T17:00:00Z", endsAt: "2027-10-07T10:00:00Z" });
+    expect(overlapping).not.toContain(hall.id);
+    expect(overlapping.length).toBeGreaterThan(0);
+    expect(await ids({ ...lisbon, startsAt: new Date("2027-10-06T18:00:00Z"), endsAt: new Date("2027-10-07T18:00:00Z") })).toContain(hall.id);
+    expect(await ids(lisbon)).toContain(hall.id);
+
+    await updateVenueBookingStatus(a, booking.id, "cancelled");
+    expect(await ids({ ...lisbon, startsAt: "2027-10-05T09:00:00Z", endsAt: "2027-10-06T18:00:00Z" })).toContain(hall.id);
+  });
+
+  it("refuses half a range or a reversed one naming endsAt", async () => {
+    const ctx = await newWorkspaceContext(t().db);
+    await expect(searchVenues(ctx, { startsAt: "2027-10-05T09:00:00Z" })).rejects.toMatchObject({ code: "validation_failed", details: { field: "endsAt" } });
+    await expect(searchVenues(ctx, { endsAt: "2027-10-05T09:00:00Z" })).rejects.toMatchObject({ details: { field: "endsAt" } });
+    await expect(searchVenues(ctx, { startsAt: "2027-10-05T09:00:00Z", endsAt: "2027-10-05T08:00:00Z" })).rejects.toMatchObject({ details: { field: "endsAt" } });
+    await expect(searchVenues(ctx, { startsAt: "someday", endsAt: "2027-10-05T08:00:00Z" })).rejects.toMatchObject({ details: { field: "startsAt" } });
   });
 });

@@ -1,6 +1,6 @@
-import { and, arrayContains, asc, count, eq, gte, lte, max, sql } from "drizzle-orm";
+import { and, arrayContains, asc, count, eq, gte, lte, max, notExists, sql } from "drizzle-orm";
 import { z } from "zod";
-import { venues, type Venue } from "../drizzle/schema/index.js";
+import { venueBookings, venues, type Venue } from "../drizzle/schema/index.js";
 import { NotFoundError } from "../lib/errors.js";
 import { countryCode, currencyCode, minorUnits, timeZone, uuid } from "../lib/formats.js";
 import { parseInput } from "../lib/validation.js";
@@ -8,6 +8,7 @@ import type { DomainContext } from "./context.js";
 import { pageSize } from "./scope.js";
 import { createInsertSchema } from "./zod.js";
 import { catalogueSlug, catalogueTagList, rethrowSlugConflict, slugFor, visibleCatalogueRow, visibleCatalogueRows } from "./catalogue.js";
+import { instantInput, overlappingBookings } from "./venue-bookings.js";
 
 /** The words the seed catalogue uses for amenities; private venues may add their own. */
 export const VENUE_AMENITIES = [
@@ -75,11 +76,16 @@ export const searchVenuesInput = venueFields
     maxDayRateMinor: minorUnits.optional(),
     wheelchairAccessible: z.boolean().optional(),
     amenities: catalogueTagList.optional(),
+    startsAt: instantInput.optional(),
+    endsAt: instantInput.optional(),
     limit: z.number().int().positive().optional(),
   })
   .strict()
   // Day rates are in each venue's local currency: a bare number would compare yen with euros.
-  .refine((v) => v.maxDayRateMinor === undefined || v.currency !== undefined, { path: ["currency"], error: "is required with maxDayRateMinor" });
+  .refine((v) => v.maxDayRateMinor === undefined || v.currency !== undefined, { path: ["currency"], error: "is required with maxDayRateMinor" })
+  // Half a range cannot be checked: an open end would hide every venue with any later booking.
+  .refine((v) => (v.startsAt === undefined) === (v.endsAt === undefined), { path: ["endsAt"], error: "must be given together with startsAt" })
+  .refine((v) => v.startsAt === undefined || v.endsAt === undefined || v.endsAt > v.startsAt, { path: ["endsAt"], error: "must be after startsAt" });
 export type SearchVenuesInput = z.input<typeof searchVenuesInput>;
 
 export interface VenueCity {
@@ -94,6 +100,7 @@ export interface VenueCity {
 /**
  * Venues visible to the workspace, smallest that fits first, then cheapest. `wheelchairAccessible:
  * true` and `amenities` are requirements; `wheelchairAccessible: false` means "no requirement".
+ * With `startsAt` and `endsAt`, venues booked (by any workspace) for part of that range are left out.
  */
 export async function searchVenues(ctx: DomainContext, input: SearchVenuesInput = {}): Promise<Venue[]> {
   return venueSearchQuery(ctx, input);
@@ -116,6 +123,9 @@ export function venueSearchQuery(ctx: DomainContext, input: SearchVenuesInput = 
         filters.kind !== undefined ? eq(venues.kind, filters.kind) : undefined,
         filters.wheelchairAccessible ? eq(venues.wheelchairAccessible, true) : undefined,
         filters.amenities?.length ? arrayContains(venues.amenities, filters.amenities) : undefined,
+        filters.startsAt !== undefined && filters.endsAt !== undefined
+          ? notExists(ctx.db.select({ id: venueBookings.id }).from(venueBookings).where(overlappingBookings(venues.id, filters.startsAt, filters.endsAt)))
+          : undefined,
       ),
     )
     .orderBy(asc(venues.capacity), asc(venues.dayRateMinor), asc(venues.name), asc(venues.id))

@@ -57,6 +57,40 @@ const CASES: ToolCase[] = [
   { tool: "update_event", good: (ids) => ({ eventId: ids.event, status: "planning", idempotency_key: key("upd") }), bad: (ids) => ({ eventId: ids.event, currency: "EURO", idempotency_key: key("bad") }), field: /currency/ },
   { tool: "get_event", good: (ids) => ({ eventId: ids.event }), bad: () => ({ eventId: "nope" }), field: /eventId/ },
   {
+    tool: "search_venues",
+    good: () => ({ city: "Lisbon", minCapacity: 40, maxDayRateMinor: 2_000_000, currency: "EUR", startsAt: "2027-03-30T08:00:00Z", endsAt: "2027-03-31T17:00:00Z" }),
+    remember: (r, ids) => void (ids.venue = String(first(r.venues).id)),
+    bad: () => ({ city: "Lisbon", maxDayRateMinor: 500_000 }),
+    field: /currency/,
+  },
+  { tool: "check_venue_availability", good: (ids) => ({ venueId: ids.venue, startsAt: "2027-03-30T08:00:00Z", endsAt: "2027-03-31T17:00:00Z" }), bad: (ids) => ({ venueId: ids.venue, startsAt: "next tuesday", endsAt: "2027-03-31T17:00:00Z" }), field: /startsAt/ },
+  {
+    tool: "hold_venue",
+    good: (ids) => ({ eventId: ids.event, venueId: ids.venue, startsAt: "2027-03-30T08:00:00Z", endsAt: "2027-03-31T17:00:00Z", currency: "EUR", idempotency_key: key("hold") }),
+    remember: (r, ids) => void (ids.booking = String((r.booking as { id: string }).id)),
+    bad: (ids) => ({ eventId: ids.event, venueId: ids.venue, startsAt: "2027-06-01T08:00:00Z", endsAt: "2027-06-01T17:00:00Z", currency: "USD", idempotency_key: key("bad") }),
+    field: /currency/,
+  },
+  { tool: "confirm_venue_booking", good: (ids) => ({ bookingId: ids.booking, idempotency_key: key("confirm") }), bad: () => ({ bookingId: "b-1", idempotency_key: key("bad") }), field: /bookingId/ },
+  { tool: "list_venue_bookings", good: (ids) => ({ eventId: ids.event }), bad: (ids) => ({ eventId: ids.event, limit: 0 }), field: /limit/ },
+  {
+    tool: "search_vendors",
+    good: () => ({ city: "Lisbon", category: "catering", dietary: ["vegetarian"] }),
+    remember: (r, ids) => void (ids.vendor = String(first(r.vendors).id)),
+    bad: () => ({ city: "Lisbon", category: "florist" }),
+    field: /category/,
+  },
+  {
+    tool: "request_vendor_quote",
+    good: (ids) => ({ eventId: ids.event, vendorId: ids.vendor, description: "Lunch for 40 on both days, vegetarian-friendly", idempotency_key: key("quote") }),
+    remember: (r, ids) => void (ids.quote = String((r.quote as { id: string }).id)),
+    bad: (ids) => ({ eventId: ids.event, vendorId: ids.vendor, description: "", idempotency_key: key("bad") }),
+    field: /description/,
+  },
+  { tool: "record_vendor_quote", good: (ids) => ({ quoteId: ids.quote, amountMinor: 480_000, currency: "EUR", vendorNotes: "Price includes service.", idempotency_key: key("price") }), bad: (ids) => ({ quoteId: ids.quote, amountMinor: -5, currency: "EUR", idempotency_key: key("bad") }), field: /amountMinor/ },
+  { tool: "decide_vendor_quote", good: (ids) => ({ quoteId: ids.quote, decision: "accept", idempotency_key: key("decide") }), bad: (ids) => ({ quoteId: ids.quote, decision: "maybe", idempotency_key: key("bad") }), field: /decision/ },
+  { tool: "list_vendor_quotes", good: (ids) => ({ eventId: ids.event }), bad: (ids) => ({ eventId: ids.event, status: "pending" }), field: /status/ },
+  {
     tool: "add_guests",
     good: (ids) => ({ eventId: ids.event, guests: [{ name: "Ana Silva", phone: "+351912345678", dietary: ["vegetarian"] }, { name: "Ben Ortiz", email: "ben@example.com" }], idempotency_key: key("guests") }),
     remember: (r, ids) => void (ids.guest = String(first(r.guests).id)),
@@ -77,6 +111,7 @@ const CASES: ToolCase[] = [
   { tool: "list_tasks", good: (ids) => ({ eventId: ids.event }), bad: (ids) => ({ eventId: ids.event, status: "later" }), field: /status/ },
   { tool: "add_budget_line", good: (ids) => ({ eventId: ids.event, category: "catering", description: "Lunch x2 days", plannedMinor: 480_000, currency: "EUR", idempotency_key: key("line") }), bad: (ids) => ({ eventId: ids.event, category: "catering", description: "x", plannedMinor: 12.5, currency: "EUR", idempotency_key: key("bad") }), field: /plannedMinor/ },
   { tool: "budget_summary", good: (ids) => ({ eventId: ids.event }), bad: () => ({}), field: /eventId/ },
+  { tool: "release_venue_booking", good: (ids) => ({ bookingId: ids.booking, idempotency_key: key("release") }), bad: () => ({ idempotency_key: key("bad") }), field: /bookingId/ },
   { tool: "query_readonly", good: () => ({ sql: "select title, headcount from events" }), bad: () => ({ sql: "select 1; drop table events" }), field: /sql/ },
 ];
 
