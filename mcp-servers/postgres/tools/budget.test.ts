@@ -1,19 +1,15 @@
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { expect, it } from "vitest";
 import type { DomainContext } from "../../../domain/context.js";
 import { createVenueBooking } from "../../../domain/venue-bookings.js";
 import { searchVenues } from "../../../domain/venues.js";
-import { newWorkspaceContext } from "../../../test/context.js";
 import { describeEachDriver } from "../../../test/db.js";
 import { twoWorkspacesWithEvents } from "../../../test/fixtures.js";
-import { connectInMemory } from "../../host/in-memory.js";
-import type { McpServerDefinition } from "../../host/server.js";
-import { callError, callOk, testToolContext } from "../../host/testing.js";
-import { postgresServer } from "../server.js";
+import { callError, callOk } from "../../host/testing.js";
+import { connectPostgresTools, createEventThroughTools } from "../testing.js";
 import { budgetTools } from "./budget.js";
-import { eventTools } from "./events.js";
 
 // Built here rather than taken from server.ts so the suite does not depend on how the server lists its tools.
-const server: McpServerDefinition = { ...postgresServer, tools: [...eventTools, ...budgetTools] };
 
 const offsite = { title: "Engineering offsite", kind: "offsite", city: "Lisbon", countryCode: "PT", timeZone: "Europe/Lisbon", startsAt: "2027-03-10T09:00:00Z", headcount: 40, budgetMinor: 3_000_000, currency: "EUR" };
 
@@ -42,17 +38,8 @@ async function bookVenue(ctx: DomainContext, eventId: string, day: string) {
 }
 
 describeEachDriver("postgres MCP: budget tools", (t) => {
-  async function connect(existing?: DomainContext) {
-    const ctx = existing ?? (await newWorkspaceContext(t().db));
-    return { ctx, ...(await connectInMemory(server, testToolContext(t().handle, ctx))) };
-  }
-
-  type Client = Awaited<ReturnType<typeof connect>>["client"];
-
-  async function eventIn(client: Client, key: string, extra: Record<string, unknown> = {}) {
-    const { event } = await callOk<{ event: { id: string } }>(client, "create_event", { ...offsite, ...extra, idempotency_key: key });
-    return event.id;
-  }
+  const connect = (existing?: DomainContext) => connectPostgresTools(t(), existing);
+  const eventIn = (client: Client, key: string, extra: Record<string, unknown> = {}) => createEventThroughTools(client, { ...offsite, ...extra }, key);
 
   it("adds lines linked to a booking and summarises committed against the budget per category", async () => {
     const { ctx, client, close } = await connect();

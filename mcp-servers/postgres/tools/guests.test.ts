@@ -1,18 +1,14 @@
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { expect, it } from "vitest";
 import type { DomainContext } from "../../../domain/context.js";
-import { newWorkspaceContext } from "../../../test/context.js";
 import { describeEachDriver } from "../../../test/db.js";
 import { twoWorkspacesWithEvents } from "../../../test/fixtures.js";
-import { connectInMemory } from "../../host/in-memory.js";
-import type { McpServerDefinition } from "../../host/server.js";
-import { callError, callOk, testToolContext } from "../../host/testing.js";
+import { callError, callOk } from "../../host/testing.js";
 import type { UntrustedText } from "../../host/untrusted.js";
-import { postgresServer } from "../server.js";
-import { eventTools } from "./events.js";
+import { connectPostgresTools, createEventThroughTools } from "../testing.js";
 import { guestTools } from "./guests.js";
 
 // Built here rather than taken from server.ts so the suite does not depend on how the server lists its tools.
-const server: McpServerDefinition = { ...postgresServer, tools: [...eventTools, ...guestTools] };
 
 const offsite = { title: "Engineering offsite", kind: "offsite", city: "Lisbon", countryCode: "PT", timeZone: "Europe/Lisbon", startsAt: "2027-03-10T09:00:00Z", headcount: 40, currency: "EUR" };
 
@@ -33,15 +29,8 @@ const alan = { name: "Alan Turing", phone: "+447700900123", plusOnes: 1 };
 const grace = { name: "Grace Hopper", email: "grace@example.com", dietary: ["Vegetarian", "gluten_free"] };
 
 describeEachDriver("postgres MCP: guest tools", (t) => {
-  async function connect(existing?: DomainContext) {
-    const ctx = existing ?? (await newWorkspaceContext(t().db));
-    return { ctx, ...(await connectInMemory(server, testToolContext(t().handle, ctx))) };
-  }
-
-  async function eventIn(client: Awaited<ReturnType<typeof connect>>["client"], key: string, extra: Record<string, unknown> = {}) {
-    const { event } = await callOk<{ event: { id: string } }>(client, "create_event", { ...offsite, ...extra, idempotency_key: key });
-    return event.id;
-  }
+  const connect = (existing?: DomainContext) => connectPostgresTools(t(), existing);
+  const eventIn = (client: Client, key: string, extra: Record<string, unknown> = {}) => createEventThroughTools(client, { ...offsite, ...extra }, key);
 
   it("adds guests and returns only their ids, names and status, in the order given", async () => {
     const { client, close } = await connect();

@@ -1,17 +1,13 @@
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { expect, it } from "vitest";
 import type { DomainContext } from "../../../domain/context.js";
-import { newWorkspaceContext } from "../../../test/context.js";
 import { describeEachDriver } from "../../../test/db.js";
 import { twoWorkspacesWithEvents } from "../../../test/fixtures.js";
-import { connectInMemory } from "../../host/in-memory.js";
-import type { McpServerDefinition } from "../../host/server.js";
-import { callError, callOk, testToolContext } from "../../host/testing.js";
-import { postgresServer } from "../server.js";
-import { eventTools } from "./events.js";
+import { callError, callOk } from "../../host/testing.js";
+import { connectPostgresTools, createEventThroughTools } from "../testing.js";
 import { taskTools } from "./tasks.js";
 
 // Built here rather than taken from server.ts so the suite does not depend on how the server lists its tools.
-const server: McpServerDefinition = { ...postgresServer, tools: [...eventTools, ...taskTools] };
 
 // Lisbon moves to summer time (WET → WEST) on Sunday 2027-03-28; the event starts after it.
 const offsite = { title: "Engineering offsite", kind: "offsite", city: "Lisbon", countryCode: "PT", timeZone: "Europe/Lisbon", startsAt: "2027-03-30T08:00:00Z", headcount: 40, currency: "EUR" };
@@ -28,17 +24,8 @@ interface TaskView {
 }
 
 describeEachDriver("postgres MCP: task tools", (t) => {
-  async function connect(existing?: DomainContext) {
-    const ctx = existing ?? (await newWorkspaceContext(t().db));
-    return { ctx, ...(await connectInMemory(server, testToolContext(t().handle, ctx))) };
-  }
-
-  type Client = Awaited<ReturnType<typeof connect>>["client"];
-
-  async function eventIn(client: Client, key: string, extra: Record<string, unknown> = {}) {
-    const { event } = await callOk<{ event: { id: string } }>(client, "create_event", { ...offsite, ...extra, idempotency_key: key });
-    return event.id;
-  }
+  const connect = (existing?: DomainContext) => connectPostgresTools(t(), existing);
+  const eventIn = (client: Client, key: string, extra: Record<string, unknown> = {}) => createEventThroughTools(client, { ...offsite, ...extra }, key);
 
   it("puts relative tasks at 09:00 local on the right day across a DST change", async () => {
     const { client, close } = await connect();
