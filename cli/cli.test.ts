@@ -6,7 +6,8 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase } from "../drizzle/client.js";
 import { verifyApiKey } from "../domain/api-keys.js";
-import { findWorkspaceByName } from "../domain/workspaces.js";
+import { createSandboxObject } from "../domain/sandbox.js";
+import { ensureWorkspace, findWorkspaceByName } from "../domain/workspaces.js";
 import { createTestDatabase, type TestDatabase } from "../test/db.js";
 
 const BIN = fileURLToPath(new URL("../bin/event-planner.js", import.meta.url));
@@ -71,6 +72,30 @@ describe("event-planner CLI with DATABASE_URL", () => {
     const output = JSON.parse(created.stdout) as { workspace: string; apiKey: string; keyId: string };
     expect(output.workspace).toBe("acme");
     expect(await verifyApiKey(database.db, output.apiKey)).toMatchObject({ keyId: output.keyId });
+  });
+});
+
+describe("event-planner sandbox outbox", () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase("postgres");
+  });
+  afterAll(() => database.drop());
+
+  it("prints what the sandbox did for the workspace, filtered by kind, and as JSON", async () => {
+    const workspace = await ensureWorkspace(database.db, "outbox");
+    const ctx = { db: database.db, workspaceId: workspace.id, actor: { kind: "system" as const } };
+    await createSandboxObject(ctx, { service: "twilio", kind: "sms", externalId: "SM00000000000000000000000000000001", status: "delivered", data: { to: "+351912345678", body: "You're invited!" } });
+    await createSandboxObject(ctx, { service: "stripe", kind: "payment", externalId: "pi_sandbox_1", status: "succeeded", data: { amount: 150000, currency: "eur" } });
+    const env = { DATABASE_URL: database.url ?? "", EVENT_PLANNER_WORKSPACE: "outbox" };
+    const sms = await cli(["sandbox", "outbox", "--kind", "sms"], env);
+    expect(sms.code).toBe(0);
+    expect(sms.stdout).toMatch(/twilio\/sms {2}SM0+1 {2}delivered {2}.*You're invited!/);
+    expect(sms.stdout).not.toMatch(/pi_sandbox_1/);
+    const all = JSON.parse((await cli(["sandbox", "outbox", "--json"], env)).stdout) as { externalId: string }[];
+    expect(all.map((o) => o.externalId).sort()).toEqual(["SM00000000000000000000000000000001", "pi_sandbox_1"]);
+    expect((await cli(["sandbox", "outbox", "--kind", "doc"], env)).stdout).toMatch(/empty for doc/);
+    expect((await cli(["sandbox", "outbox", "--kind", "fax"], env)).code).toBe(2);
   });
 });
 

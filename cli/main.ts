@@ -4,6 +4,7 @@ import { fromDatabaseError } from "../drizzle/errors.js";
 import { registerKeys } from "./commands/keys.js";
 import { registerMcp } from "./commands/mcp.js";
 import { registerMigrate } from "./commands/migrate.js";
+import { registerSandbox } from "./commands/sandbox.js";
 import { registerNotBuilt } from "./commands/not-built.js";
 import { registerServe } from "./commands/serve.js";
 
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerMigrate(program);
   registerKeys(program);
   registerMcp(program);
+  registerSandbox(program);
   registerNotBuilt(program);
   return program;
 }

@@ -19,6 +19,7 @@ const DOMAIN_TABLES = [
   "messages",
   "run_steps",
   "runs",
+  "sandbox_objects",
   "tasks",
   "tool_calls",
   "vendor_quotes",

@@ -20,6 +20,10 @@ describe("config", () => {
     expect(config.port).toBe(8000);
     expect(config.workspace).toBe("default");
     expect(config.llm.provider).toBe("offline");
+    expect(config.slack.allowedChannels).toEqual(["event-planning"]);
+    expect(config.stripe.maxAmountMinor).toBe(2_500_000);
+    expect(config.twilio).toMatchObject({ quietHours: { start: "21:00", end: "08:00" }, maxPerRecipientPerHour: 3 });
+    expect(loadConfig({ SLACK_ALLOWED_CHANNELS: "#event-planning, C0123ABCD" }).slack.allowedChannels).toEqual(["event-planning", "C0123ABCD"]);
     expect(config.mcp).toEqual({ authToken: undefined, allowedHosts: ["localhost", "127.0.0.1", "[::1]"], allowedOrigins: [] });
     expect(loadConfig({ MCP_ALLOWED_HOSTS: "localhost, mcp-postgres", MCP_ALLOWED_ORIGINS: "https://planner.example" }).mcp).toMatchObject({ allowedHosts: ["localhost", "mcp-postgres"], allowedOrigins: ["https://planner.example"] });
   });
@@ -50,6 +54,10 @@ describe("config", () => {
     [{ TWILIO_ACCOUNT_SID: "AC123", TWILIO_AUTH_TOKEN: "token123456", TWILIO_FROM_NUMBER: "+15005550006" }, 'Invalid configuration: TWILIO_ACCOUNT_SID must be AC followed by 32 hex characters (got "AC123")'],
     [{ MCP_AUTH_TOKEN: "short" }, "Invalid configuration: MCP_AUTH_TOKEN must be at least 16 characters"],
     [{ MCP_ALLOWED_HOSTS: "http://evil.example:80" }, 'Invalid configuration: MCP_ALLOWED_HOSTS must be comma-separated host names without ports, e.g. localhost,mcp-postgres (got "http://evil.example:80")'],
+    [{ TWILIO_QUIET_HOURS: "9pm-8am" }, 'Invalid configuration: TWILIO_QUIET_HOURS must be HH:MM-HH:MM in the recipient\'s local time, e.g. 21:00-08:00 (got "9pm-8am")'],
+    [{ STRIPE_MAX_AMOUNT_MINOR: "12.5" }, 'Invalid configuration: STRIPE_MAX_AMOUNT_MINOR must be a positive integer (got "12.5")'],
+    [{ SLACK_ALLOWED_CHANNELS: "general; random" }, 'Invalid configuration: SLACK_ALLOWED_CHANNELS must be comma-separated channel names or ids, e.g. event-planning,C0123ABCD (got "general; random")'],
+    [{ APPROVAL_SIGNING_SECRET: "short" }, "Invalid configuration: APPROVAL_SIGNING_SECRET must be at least 32 characters"],
     [{ DATABASE_POOL_SIZE: "0" }, 'Invalid configuration: DATABASE_POOL_SIZE must be a positive integer (got "0")'],
   ])("names the variable and the problem in one line: %o", (env, line) => {
     const error = configError(env);

@@ -46,17 +46,26 @@ const envSchema = z
     SLACK_BOT_TOKEN: z.string().startsWith("xox", { error: "must be a Slack token (xoxb-…)" }).optional(),
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_BASE_URL: httpUrl,
+    SLACK_ALLOWED_CHANNELS: z.string().regex(/^\s*[#A-Za-z0-9_-]+(\s*,\s*[#A-Za-z0-9_-]+)*\s*$/, { error: "must be comma-separated channel names or ids, e.g. event-planning,C0123ABCD" }).default("event-planning"),
     STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, { error: "must be a Stripe secret key (sk_test_… or sk_live_…)" }).optional(),
     STRIPE_WEBHOOK_SECRET: z.string().startsWith("whsec_", { error: "must be a Stripe webhook secret (whsec_…)" }).optional(),
     STRIPE_BASE_URL: httpUrl,
+    STRIPE_MAX_AMOUNT_MINOR: positiveInt(2_500_000),
     TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, { error: "must be AC followed by 32 hex characters" }).optional(),
     TWILIO_AUTH_TOKEN: optionalString,
     TWILIO_FROM_NUMBER: e164Phone.optional(),
     TWILIO_BASE_URL: httpUrl,
+    TWILIO_QUIET_HOURS: z
+      .string()
+      .regex(/^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$/, { error: "must be HH:MM-HH:MM in the recipient's local time, e.g. 21:00-08:00" })
+      .default("21:00-08:00"),
+    TWILIO_MAX_PER_RECIPIENT_PER_HOUR: positiveInt(3),
     GOOGLE_CLIENT_ID: optionalString,
     GOOGLE_CLIENT_SECRET: optionalString,
     GOOGLE_REFRESH_TOKEN: optionalString,
     GOOGLE_BASE_URL: httpUrl,
+    GOOGLE_CALENDAR_ID: z.string().min(1).default("primary"),
+    APPROVAL_SIGNING_SECRET: z.string().min(32, { error: "must be at least 32 characters" }).optional(),
   })
   .superRefine((env, ctx) => {
     const together: readonly (readonly (keyof typeof env)[])[] = [
@@ -90,6 +99,7 @@ export const SECRET_VARIABLES = [
   "TWILIO_AUTH_TOKEN",
   "GOOGLE_CLIENT_SECRET",
   "GOOGLE_REFRESH_TOKEN",
+  "APPROVAL_SIGNING_SECRET",
 ] as const satisfies readonly (keyof Env)[];
 
 export interface Config {
@@ -102,10 +112,12 @@ export interface Config {
   workspace: string;
   llm: { provider: "anthropic" | "offline"; apiKey?: string; baseUrl?: string; model: string };
   mcp: { authToken?: string; allowedHosts: string[]; allowedOrigins: string[] };
-  slack: { botToken?: string; signingSecret?: string; baseUrl?: string };
-  stripe: { secretKey?: string; webhookSecret?: string; baseUrl?: string };
-  twilio: { accountSid?: string; authToken?: string; fromNumber?: string; baseUrl?: string };
-  google: { clientId?: string; clientSecret?: string; refreshToken?: string; baseUrl?: string };
+  slack: { botToken?: string; signingSecret?: string; baseUrl?: string; allowedChannels: string[] };
+  stripe: { secretKey?: string; webhookSecret?: string; baseUrl?: string; maxAmountMinor: number };
+  twilio: { accountSid?: string; authToken?: string; fromNumber?: string; baseUrl?: string; quietHours: { start: string; end: string }; maxPerRecipientPerHour: number };
+  google: { clientId?: string; clientSecret?: string; refreshToken?: string; baseUrl?: string; calendarId: string };
+  /** Signs approval tokens carried by Slack buttons; unset means a random per-process secret (single-process `serve` only). */
+  approvalSigningSecret?: string;
   /** Every secret value in this config, so the logger can scrub them from free text. */
   secrets: string[];
 }
@@ -148,10 +160,18 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     workspace: env.EVENT_PLANNER_WORKSPACE,
     llm: { provider, apiKey: env.ANTHROPIC_API_KEY, baseUrl: env.ANTHROPIC_BASE_URL, model: env.ANTHROPIC_MODEL },
     mcp: { authToken: env.MCP_AUTH_TOKEN, allowedHosts: splitList(env.MCP_ALLOWED_HOSTS), allowedOrigins: splitList(env.MCP_ALLOWED_ORIGINS) },
-    slack: { botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, baseUrl: env.SLACK_BASE_URL },
-    stripe: { secretKey: env.STRIPE_SECRET_KEY, webhookSecret: env.STRIPE_WEBHOOK_SECRET, baseUrl: env.STRIPE_BASE_URL },
-    twilio: { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, fromNumber: env.TWILIO_FROM_NUMBER, baseUrl: env.TWILIO_BASE_URL },
-    google: { clientId: env.GOOGLE_CLIENT_ID, clientSecret: env.GOOGLE_CLIENT_SECRET, refreshToken: env.GOOGLE_REFRESH_TOKEN, baseUrl: env.GOOGLE_BASE_URL },
+    slack: { botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, baseUrl: env.SLACK_BASE_URL, allowedChannels: splitList(env.SLACK_ALLOWED_CHANNELS).map((c) => c.replace(/^#/, "")) },
+    stripe: { secretKey: env.STRIPE_SECRET_KEY, webhookSecret: env.STRIPE_WEBHOOK_SECRET, baseUrl: env.STRIPE_BASE_URL, maxAmountMinor: env.STRIPE_MAX_AMOUNT_MINOR },
+    twilio: {
+      accountSid: env.TWILIO_ACCOUNT_SID,
+      authToken: env.TWILIO_AUTH_TOKEN,
+      fromNumber: env.TWILIO_FROM_NUMBER,
+      baseUrl: env.TWILIO_BASE_URL,
+      quietHours: { start: env.TWILIO_QUIET_HOURS.slice(0, 5), end: env.TWILIO_QUIET_HOURS.slice(6) },
+      maxPerRecipientPerHour: env.TWILIO_MAX_PER_RECIPIENT_PER_HOUR,
+    },
+    google: { clientId: env.GOOGLE_CLIENT_ID, clientSecret: env.GOOGLE_CLIENT_SECRET, refreshToken: env.GOOGLE_REFRESH_TOKEN, baseUrl: env.GOOGLE_BASE_URL, calendarId: env.GOOGLE_CALENDAR_ID },
+    approvalSigningSecret: env.APPROVAL_SIGNING_SECRET,
     secrets: SECRET_VARIABLES.map((name) => env[name]).filter((value): value is string => typeof value === "string" && value.length >= 6),
   };
 }

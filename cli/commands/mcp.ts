@@ -6,7 +6,7 @@ import { startMcpHttpServer } from "../../mcp-servers/host/http.js";
 import { MCP_SERVER_NAMES, type McpServerName } from "../../mcp-servers/host/server.js";
 import { serveStdio } from "../../mcp-servers/host/stdio.js";
 import { findConnectionWorkspace, toolContextFor } from "../../mcp-servers/host/workspace.js";
-import { MCP_SERVERS } from "../../mcp-servers/registry.js";
+import { buildMcpServer } from "../../mcp-servers/registry.js";
 import { createRuntime, openDatabase } from "../runtime.js";
 
 interface McpOptions {
@@ -35,11 +35,11 @@ export function registerMcp(program: Command): void {
     .option("--port <n>", "HTTP port", "3001")
     .option("--bind <address>", "HTTP bind address (0.0.0.0 in a container)", "127.0.0.1")
     .action(async (name: McpServerName, options: McpOptions) => {
-      const definition = MCP_SERVERS[name];
-      if (!definition) throw new AppError("invalid_state", `The ${name} MCP server is not built yet (issue 4).`);
       if (!options.stdio && !options.http) throw new AppError("validation_failed", "Choose a transport: --stdio or --http --port N", { field: "transport" });
       const runtime = createRuntime({ logTo: "stderr" });
       const logger = runtime.logger.child({ mcpServer: name });
+      const definition = buildMcpServer(name, { config: runtime.config, logger });
+      if (!definition) throw new AppError("invalid_state", `The ${name} MCP server is not built yet (issue 4).`);
       const handle = await openDatabase(runtime);
       try {
         if (options.stdio) {

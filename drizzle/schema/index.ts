@@ -4,4 +4,5 @@ export * from "./events.js";
 export * from "./conversations.js";
 export * from "./runs.js";
 export * from "./webhooks.js";
+export * from "./sandbox.js";
 export * from "./relations.js";
