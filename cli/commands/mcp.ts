@@ -39,7 +39,6 @@ export function registerMcp(program: Command): void {
       const runtime = createRuntime({ logTo: "stderr" });
       const logger = runtime.logger.child({ mcpServer: name });
       const definition = buildMcpServer(name, { config: runtime.config, logger });
-      if (!definition) throw new AppError("invalid_state", `The ${name} MCP server is not built yet (issue 4).`);
       const handle = await openDatabase(runtime);
       try {
         if (options.stdio) {

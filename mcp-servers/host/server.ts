@@ -1,10 +1,18 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { Config } from "../../lib/config.js";
+import type { Logger } from "../../lib/logger.js";
 import type { ToolContext } from "./context.js";
 import { noToolMetrics, type ToolMetrics } from "./metrics.js";
 import type { Tool } from "./tool.js";
 
 export const MCP_SERVER_NAMES = ["postgres", "calendar", "gdrive", "slack", "stripe", "twilio"] as const;
 export type McpServerName = (typeof MCP_SERVER_NAMES)[number];
+
+/** What a server factory gets to choose its backend: credentials present → the vendor's SDK, absent → the sandbox. */
+export interface McpServerDeps {
+  config: Config;
+  logger: Logger;
+}
 
 /** One server's identity and tools. `createMcpServer` turns it into a fresh McpServer per connection. */
 export interface McpServerDefinition {

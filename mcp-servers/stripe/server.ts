@@ -1,0 +1,6 @@
+import { AppError } from "../../lib/errors.js";
+import type { McpServerDefinition, McpServerDeps } from "../host/server.js";
+
+export function createStripeServerFromConfig(_deps: McpServerDeps): McpServerDefinition {
+  throw new AppError("invalid_state", "The stripe MCP server is not built yet (issue 4).");
+}
