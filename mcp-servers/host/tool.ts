@@ -53,6 +53,8 @@ export interface ToolCallInfo {
 /** A tool with its types erased, ready to be registered on a fresh McpServer per connection. */
 export interface Tool {
   name: string;
+  title: string;
+  description: string;
   sideEffect: boolean;
   annotations: ToolSpec<Shape, Shape>["annotations"];
   register(server: McpServer, serverName: string, ctx: ToolContext, metrics: ToolMetrics): void;
@@ -125,6 +127,8 @@ export function defineTool<I extends Shape, O extends Shape>(spec: ToolSpec<I, O
   const outputSchema = z.object(spec.output);
   return {
     name: spec.name,
+    title: spec.title,
+    description: spec.description,
     sideEffect: spec.sideEffect,
     annotations: spec.annotations,
     register(server, serverName, ctx, metrics) {
