@@ -44,6 +44,18 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * Mark an error from an external call whose request may have reached the vendor before the answer
+ * was lost (a timeout, a dropped connection): the action may have happened, so it is not "failed".
+ */
+export function outcomeUnknown(error: AppError): AppError {
+  return new AppError(error.code, error.message, { ...error.details, outcomeUnknown: true }, { cause: error.cause });
+}
+
+export function isOutcomeUnknown(error: unknown): boolean {
+  return error instanceof AppError && error.details?.outcomeUnknown === true;
+}
+
 export class ValidationError extends AppError {
   constructor(message: string, details?: ErrorDetails) {
     super("validation_failed", message, details);

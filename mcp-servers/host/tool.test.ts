@@ -1,7 +1,7 @@
 import { expect, it } from "vitest";
 import { z } from "zod";
 import { beginToolCall, listToolCalls, markToolCallRunning } from "../../domain/tool-calls.js";
-import { AppError } from "../../lib/errors.js";
+import { AppError, outcomeUnknown } from "../../lib/errors.js";
 import { newWorkspaceContext } from "../../test/context.js";
 import { describeEachDriver } from "../../test/db.js";
 import { connectInMemory } from "./in-memory.js";
@@ -11,7 +11,7 @@ import { defineTool } from "./tool.js";
 
 /** A stand-in vendor: counts how often it was really asked to act, and can be told to refuse. */
 function fakeVendor() {
-  const vendor = { acted: 0, refuseNext: false, keys: [] as (string | undefined)[] };
+  const vendor = { acted: 0, refuseNext: false, loseAnswerNext: false, keys: [] as (string | undefined)[] };
   const send = (retrySafe: boolean, name: string) =>
     defineTool({
       name,
@@ -25,6 +25,11 @@ function fakeVendor() {
       retrySafe,
       handler: (_ctx, { to }, call) => {
         vendor.keys.push(call.idempotencyKey);
+        if (vendor.loseAnswerNext) {
+          vendor.loseAnswerNext = false;
+          vendor.acted++;
+          return Promise.reject(outcomeUnknown(new AppError("upstream_failed", "timed out waiting for the vendor")));
+        }
         if (vendor.refuseNext) {
           vendor.refuseNext = false;
           return Promise.reject(new AppError("upstream_failed", `vendor refused ${to}`));
@@ -62,6 +67,16 @@ describeEachDriver("tools with external effects", (t) => {
     await callOk(client, "send", { to: "bo", idempotency_key: "sms-bo-0001" });
     expect(vendor.acted).toBe(1);
     expect((await listToolCalls(ctx)).map((c) => c.status)).toEqual(["succeeded"]);
+    await close();
+  });
+
+  it("keeps a call whose answer was lost as unknown, and refuses to repeat it with the same key", async () => {
+    const { ctx, vendor, client, close } = await connect();
+    vendor.loseAnswerNext = true;
+    expect(await callError(client, "send", { to: "di", idempotency_key: "sms-di-0001" })).toMatch(/upstream_failed: timed out/);
+    expect((await listToolCalls(ctx)).map((c) => c.status)).toEqual(["running"]);
+    expect(await callError(client, "send", { to: "di", idempotency_key: "sms-di-0001" })).toMatch(/conflict: .*outcome is unknown/);
+    expect(vendor.acted).toBe(1);
     await close();
   });
 

@@ -3,7 +3,7 @@ import type { CallToolResult, ToolAnnotations } from "@modelcontextprotocol/sdk/
 import { z } from "zod";
 import { beginToolCall, completeToolCall, failToolCall, getToolCall, markToolCallRunning } from "../../domain/tool-calls.js";
 import { fromDatabaseError } from "../../drizzle/errors.js";
-import { AppError } from "../../lib/errors.js";
+import { AppError, isOutcomeUnknown } from "../../lib/errors.js";
 import type { ToolContext } from "./context.js";
 import type { ToolMetrics, ToolOutcome } from "./metrics.js";
 
@@ -105,6 +105,8 @@ async function runAroundExternalCall<I extends Shape, O extends Shape>(
   try {
     output = await spec.handler(ctx, input as z.output<z.ZodObject<I>>, { idempotencyKey: key });
   } catch (error) {
+    // Unknown outcome: the entry stays `running`, so a retry with this key is refused unless retry-safe.
+    if (isOutcomeUnknown(error)) throw error;
     const appError = fromDatabaseError(error);
     // The vendor refused, so nothing happened: the same key may be tried again.
     await failToolCall(ctx, call.id, { error: { code: appError.code, message: appError.message } }).catch(() => undefined);

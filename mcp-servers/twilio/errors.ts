@@ -1,4 +1,4 @@
-import { AppError, type ErrorCode } from "../../lib/errors.js";
+import { AppError, type ErrorCode, outcomeUnknown } from "../../lib/errors.js";
 
 /**
  * Why a recipient got no message. The same words appear in send_invitations' per-recipient results
@@ -105,5 +105,7 @@ export function fromTwilioFailure(failure: TwilioFailure, to?: string): AppError
 /** A request that never got Twilio's answer: it may or may not have acted, so the message says so. */
 export function unreachable(cause: unknown): AppError {
   const why = cause instanceof Error ? cause.message : String(cause);
-  return refusal("upstream_failed", `Twilio could not be reached (${why}); if this was a send, it may or may not have gone out, so check with the recipient before sending it again.`, { reason: "vendor_error", accountLevel: true }, cause);
+  return outcomeUnknown(
+    refusal("upstream_failed", `Twilio could not be reached (${why}); if this was a send, it may or may not have gone out, so check with the recipient before sending it again.`, { reason: "vendor_error", accountLevel: true }, cause),
+  );
 }
