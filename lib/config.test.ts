@@ -49,7 +49,7 @@ describe("config", () => {
     [{ LOG_LEVEL: "verbose" }, 'Invalid configuration: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")'],
     [{ STRIPE_SECRET_KEY: "pk_test_abc" }, "Invalid configuration: STRIPE_SECRET_KEY must be a Stripe secret key (sk_test_… or sk_live_…)"],
     [{ STRIPE_WEBHOOK_SECRET: "abc" }, "Invalid configuration: STRIPE_WEBHOOK_SECRET must be a Stripe webhook secret (whsec_…)"],
-    [{ SLACK_BOT_TOKEN: "bot-123" }, "Invalid configuration: SLACK_BOT_TOKEN must be a Slack token (xoxb-…)"],
+    [{ SLACK_BOT_TOKEN: "bot-123", APPROVAL_SIGNING_SECRET: "x".repeat(32) }, "Invalid configuration: SLACK_BOT_TOKEN must be a Slack token (xoxb-…)"],
     [{ TWILIO_FROM_NUMBER: "555-0100", TWILIO_ACCOUNT_SID: `AC${"a".repeat(32)}`, TWILIO_AUTH_TOKEN: "token123456" }, 'Invalid configuration: TWILIO_FROM_NUMBER must be an E.164 phone number, e.g. +351912345678 (got "555-0100")'],
     [{ TWILIO_ACCOUNT_SID: "AC123", TWILIO_AUTH_TOKEN: "token123456", TWILIO_FROM_NUMBER: "+15005550006" }, 'Invalid configuration: TWILIO_ACCOUNT_SID must be AC followed by 32 hex characters (got "AC123")'],
     [{ MCP_AUTH_TOKEN: "short" }, "Invalid configuration: MCP_AUTH_TOKEN must be at least 16 characters"],
@@ -58,6 +58,8 @@ describe("config", () => {
     [{ STRIPE_MAX_AMOUNT_MINOR: "12.5" }, 'Invalid configuration: STRIPE_MAX_AMOUNT_MINOR must be a positive integer (got "12.5")'],
     [{ SLACK_ALLOWED_CHANNELS: "general; random" }, 'Invalid configuration: SLACK_ALLOWED_CHANNELS must be comma-separated channel names or ids, e.g. event-planning,C0123ABCD (got "general; random")'],
     [{ APPROVAL_SIGNING_SECRET: "short" }, "Invalid configuration: APPROVAL_SIGNING_SECRET must be at least 32 characters"],
+    [{ STRIPE_DEPOSIT_PAYMENT_METHOD: "card_123" }, 'Invalid configuration: STRIPE_DEPOSIT_PAYMENT_METHOD must be a Stripe PaymentMethod id (pm_…) (got "card_123")'],
+    [{ SLACK_BOT_TOKEN: "xoxb-123" }, "Invalid configuration: APPROVAL_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set (approval buttons are verified by another process)"],
     [{ DATABASE_POOL_SIZE: "0" }, 'Invalid configuration: DATABASE_POOL_SIZE must be a positive integer (got "0")'],
   ])("names the variable and the problem in one line: %o", (env, line) => {
     const error = configError(env);

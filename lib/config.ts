@@ -51,6 +51,7 @@ const envSchema = z
     STRIPE_WEBHOOK_SECRET: z.string().startsWith("whsec_", { error: "must be a Stripe webhook secret (whsec_…)" }).optional(),
     STRIPE_BASE_URL: httpUrl,
     STRIPE_MAX_AMOUNT_MINOR: positiveInt(2_500_000),
+    STRIPE_DEPOSIT_PAYMENT_METHOD: z.string().regex(/^pm_[A-Za-z0-9_]+$/, { error: "must be a Stripe PaymentMethod id (pm_…)" }).optional(),
     TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, { error: "must be AC followed by 32 hex characters" }).optional(),
     TWILIO_AUTH_TOKEN: optionalString,
     TWILIO_FROM_NUMBER: e164Phone.optional(),
@@ -78,6 +79,10 @@ const envSchema = z
       for (const name of group.filter((n) => env[n] === undefined)) {
         ctx.addIssue({ code: "custom", path: [name], message: `is required when ${set.join(" and ")} ${set.length > 1 ? "are" : "is"} set` });
       }
+    }
+    // Slack's buttons come back to the API process; a per-process random secret would not verify there.
+    if (env.SLACK_BOT_TOKEN && !env.APPROVAL_SIGNING_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["APPROVAL_SIGNING_SECRET"], message: "is required when SLACK_BOT_TOKEN is set (approval buttons are verified by another process)" });
     }
     if (env.LLM_PROVIDER === "anthropic" && !env.ANTHROPIC_API_KEY) {
       ctx.addIssue({ code: "custom", path: ["ANTHROPIC_API_KEY"], message: "is required when LLM_PROVIDER=anthropic" });
@@ -113,7 +118,7 @@ export interface Config {
   llm: { provider: "anthropic" | "offline"; apiKey?: string; baseUrl?: string; model: string };
   mcp: { authToken?: string; allowedHosts: string[]; allowedOrigins: string[] };
   slack: { botToken?: string; signingSecret?: string; baseUrl?: string; allowedChannels: string[] };
-  stripe: { secretKey?: string; webhookSecret?: string; baseUrl?: string; maxAmountMinor: number };
+  stripe: { secretKey?: string; webhookSecret?: string; baseUrl?: string; maxAmountMinor: number; depositPaymentMethod?: string };
   twilio: { accountSid?: string; authToken?: string; fromNumber?: string; baseUrl?: string; quietHours: { start: string; end: string }; maxPerRecipientPerHour: number };
   google: { clientId?: string; clientSecret?: string; refreshToken?: string; baseUrl?: string; calendarId: string };
   /** Signs approval tokens carried by Slack buttons; unset means a random per-process secret (single-process `serve` only). */
@@ -161,7 +166,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     llm: { provider, apiKey: env.ANTHROPIC_API_KEY, baseUrl: env.ANTHROPIC_BASE_URL, model: env.ANTHROPIC_MODEL },
     mcp: { authToken: env.MCP_AUTH_TOKEN, allowedHosts: splitList(env.MCP_ALLOWED_HOSTS), allowedOrigins: splitList(env.MCP_ALLOWED_ORIGINS) },
     slack: { botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, baseUrl: env.SLACK_BASE_URL, allowedChannels: splitList(env.SLACK_ALLOWED_CHANNELS).map((c) => c.replace(/^#/, "")) },
-    stripe: { secretKey: env.STRIPE_SECRET_KEY, webhookSecret: env.STRIPE_WEBHOOK_SECRET, baseUrl: env.STRIPE_BASE_URL, maxAmountMinor: env.STRIPE_MAX_AMOUNT_MINOR },
+    stripe: { secretKey: env.STRIPE_SECRET_KEY, webhookSecret: env.STRIPE_WEBHOOK_SECRET, baseUrl: env.STRIPE_BASE_URL, maxAmountMinor: env.STRIPE_MAX_AMOUNT_MINOR, depositPaymentMethod: env.STRIPE_DEPOSIT_PAYMENT_METHOD },
     twilio: {
       accountSid: env.TWILIO_ACCOUNT_SID,
       authToken: env.TWILIO_AUTH_TOKEN,

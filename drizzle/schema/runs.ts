@@ -139,7 +139,7 @@ export const approvals = pgTable(
     runId: uuid().notNull(),
     toolCallId: uuid(),
     status: approvalStatus().notNull().default("pending"),
-    /** Namespaced tool the approval gates, e.g. `stripe__create_payment`. */
+    /** Namespaced tool the approval gates, e.g. `stripe__pay_vendor_deposit`. */
     action: text().notNull(),
     /** One sentence a person reads before deciding. */
     summary: text().notNull(),

@@ -23,11 +23,11 @@ export function createStripeServer(backend: StripeBackend, options: Partial<Stri
 }
 
 /**
- * Deposits are charged to a PaymentMethod the configuration names. lib/config.ts has no setting
- * for it yet, so a test key uses Stripe's test card and a live key must wait for one.
+ * Deposits are charged to the PaymentMethod STRIPE_DEPOSIT_PAYMENT_METHOD names; a test key falls
+ * back to Stripe's test card, a live key without one refuses deposits.
  */
 function depositPaymentMethod(stripe: McpServerDeps["config"]["stripe"]): string | undefined {
-  if ("depositPaymentMethod" in stripe && typeof stripe.depositPaymentMethod === "string") return stripe.depositPaymentMethod;
+  if (stripe.depositPaymentMethod) return stripe.depositPaymentMethod;
   return /^(sk|rk)_test_/.test(stripe.secretKey ?? "") ? "pm_card_visa" : undefined;
 }
 
