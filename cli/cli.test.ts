@@ -90,7 +90,7 @@ describe("event-planner sandbox outbox", () => {
     const env = { DATABASE_URL: database.url ?? "", EVENT_PLANNER_WORKSPACE: "outbox" };
     const sms = await cli(["sandbox", "outbox", "--kind", "sms"], env);
     expect(sms.code).toBe(0);
-    expect(sms.stdout).toMatch(/twilio\/sms {2}SM0+1 {2}delivered {2}.*You're invited!/);
+    expect(sms.stdout).toMatch(/twilio\/sms {2}SM0+1 {2}delivered {2}to="\+351912345678" body="You're invited!"/);
     expect(sms.stdout).not.toMatch(/pi_sandbox_1/);
     const all = JSON.parse((await cli(["sandbox", "outbox", "--json"], env)).stdout) as { externalId: string }[];
     expect(all.map((o) => o.externalId).sort()).toEqual(["SM00000000000000000000000000000001", "pi_sandbox_1"]);

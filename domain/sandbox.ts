@@ -33,12 +33,13 @@ export async function createSandboxObject(ctx: DomainContext, input: CreateSandb
     .onConflictDoNothing({ target: [sandboxObjects.workspaceId, sandboxObjects.service, sandboxObjects.kind, sandboxObjects.idempotencyKey] })
     .returning();
   if (inserted) return { object: inserted, replay: false };
+  // Only a repeated idempotency key reaches here: without a key nothing conflicts on that
+  // constraint, and a taken external id fails the insert itself (a conflict error).
   const [existing] = await ctx.db
     .select()
     .from(sandboxObjects)
     .where(and(eq(sandboxObjects.workspaceId, ctx.workspaceId), eq(sandboxObjects.service, values.service), eq(sandboxObjects.kind, values.kind), eq(sandboxObjects.idempotencyKey, values.idempotencyKey ?? "")))
     .limit(1);
-  // No key and no insert means the external id itself was taken: let the caller say so in vendor terms.
   if (!existing) throw new NotFoundError(`sandbox ${values.service} ${values.kind} for key`, values.idempotencyKey ?? values.externalId);
   return { object: existing, replay: true };
 }

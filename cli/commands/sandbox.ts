@@ -4,10 +4,18 @@ import { ensureWorkspace } from "../../domain/workspaces.js";
 import type { SandboxObject } from "../../drizzle/schema/index.js";
 import { createRuntime, openDatabase } from "../runtime.js";
 
+/** The fields a person looks for first, in this order; the rest stays in --json. */
+const SUMMARY_FIELDS = ["to", "channel", "title", "summary", "text", "body", "amount", "currency", "start", "email", "role"];
+
+function summary(data: Record<string, unknown>): string {
+  const parts = SUMMARY_FIELDS.filter((field) => data[field] !== undefined && typeof data[field] !== "object").map((field) => `${field}=${JSON.stringify(data[field])}`);
+  const text = parts.length > 0 ? parts.join(" ") : JSON.stringify(data);
+  return text.length > 160 ? `${text.slice(0, 157)}...` : text;
+}
+
 function line(object: SandboxObject): string {
   const when = object.createdAt.toISOString().replace("T", " ").slice(0, 19);
-  const data = JSON.stringify(object.data);
-  return [when, `${object.service}/${object.kind}`, object.externalId, object.status, data.length > 160 ? `${data.slice(0, 157)}...` : data].join("  ");
+  return [when, `${object.service}/${object.kind}`, object.externalId, object.status, summary(object.data)].join("  ");
 }
 
 export function registerSandbox(program: Command): void {

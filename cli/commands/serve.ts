@@ -18,8 +18,8 @@ export function registerServe(program: Command): void {
       process.stdout.write(
         [
           `event-planner: the database is ready (${describeDatabase(runtime.config)}).`,
-          "Not built yet: the MCP servers (issues 3-4), the agent loop (issue 5), the HTTP API and workers (issue 6), the web UI (issue 7).",
-          "Until then, `event-planner keys create --workspace NAME` works against this database.",
+          "Not built yet: the agent loop (issue 5), the HTTP API and workers (issue 6), the web UI (issue 7). The MCP servers run alone: `event-planner mcp <name> --stdio`.",
+          "Until then, `event-planner keys create --workspace NAME` and `event-planner sandbox outbox` work against this database.",
           "",
         ].join("\n"),
       );

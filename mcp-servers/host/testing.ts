@@ -50,5 +50,26 @@ export async function connectStdioClient(server: string, env: Record<string, str
   transport.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const client = new Client({ name: "conformance", version: "1.0.0" });
   await client.connect(transport);
-  return { client, close: () => client.close(), stderr: () => stderr };
+  const pid = transport.pid;
+  return {
+    client,
+    // Wait for the child to be gone: the next child may open the same embedded database.
+    close: async () => {
+      await client.close();
+      if (pid !== null) await waitForExit(pid);
+    },
+    stderr: () => stderr,
+  };
+}
+
+async function waitForExit(pid: number): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`MCP child process ${pid} did not exit`);
 }
