@@ -24,7 +24,9 @@ describe("config", () => {
     expect(config.stripe.maxAmountMinor).toBe(2_500_000);
     expect(config.twilio).toMatchObject({ quietHours: { start: "21:00", end: "08:00" }, maxPerRecipientPerHour: 3 });
     expect(loadConfig({ SLACK_ALLOWED_CHANNELS: "#event-planning, C0123ABCD" }).slack.allowedChannels).toEqual(["event-planning", "C0123ABCD"]);
-    expect(config.mcp).toEqual({ authToken: undefined, allowedHosts: ["localhost", "127.0.0.1", "[::1]"], allowedOrigins: [] });
+    expect(config.mcp).toEqual({ authToken: undefined, allowedHosts: ["localhost", "127.0.0.1", "[::1]"], allowedOrigins: [], urls: {} });
+    expect(config.agent).toEqual({ maxSteps: 40, maxTokens: 600_000, maxCostUsd: 5, maxWallSeconds: 900, approvalTtlSeconds: 259_200 });
+    expect(loadConfig({ MCP_STRIPE_URL: "http://mcp-stripe:3001/mcp" }).mcp.urls).toEqual({ stripe: "http://mcp-stripe:3001/mcp" });
     expect(loadConfig({ MCP_ALLOWED_HOSTS: "localhost, mcp-postgres", MCP_ALLOWED_ORIGINS: "https://planner.example" }).mcp).toMatchObject({ allowedHosts: ["localhost", "mcp-postgres"], allowedOrigins: ["https://planner.example"] });
   });
 
@@ -60,6 +62,8 @@ describe("config", () => {
     [{ APPROVAL_SIGNING_SECRET: "short" }, "Invalid configuration: APPROVAL_SIGNING_SECRET must be at least 32 characters"],
     [{ STRIPE_DEPOSIT_PAYMENT_METHOD: "card_123" }, 'Invalid configuration: STRIPE_DEPOSIT_PAYMENT_METHOD must be a Stripe PaymentMethod id (pm_…) (got "card_123")'],
     [{ SLACK_BOT_TOKEN: "xoxb-123" }, "Invalid configuration: APPROVAL_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set (approval buttons are verified by another process)"],
+    [{ AGENT_MAX_COST_USD: "free" }, 'Invalid configuration: AGENT_MAX_COST_USD must be a positive number of US dollars (got "free")'],
+    [{ MCP_STRIPE_URL: "stripe:3000" }, 'Invalid configuration: MCP_STRIPE_URL must be an http(s) URL (got "stripe:3000")'],
     [{ DATABASE_POOL_SIZE: "0" }, 'Invalid configuration: DATABASE_POOL_SIZE must be a positive integer (got "0")'],
   ])("names the variable and the problem in one line: %o", (env, line) => {
     const error = configError(env);

@@ -40,6 +40,17 @@ const envSchema = z
     ANTHROPIC_API_KEY: optionalString,
     ANTHROPIC_BASE_URL: httpUrl,
     ANTHROPIC_MODEL: z.string().min(1).default("claude-sonnet-4-5"),
+    AGENT_MAX_STEPS: positiveInt(40),
+    AGENT_MAX_TOKENS: positiveInt(600_000),
+    AGENT_MAX_COST_USD: z.coerce.number({ error: "must be a positive number of US dollars" }).positive({ error: "must be a positive number of US dollars" }).default(5),
+    AGENT_MAX_WALL_SECONDS: positiveInt(900),
+    APPROVAL_TTL_SECONDS: positiveInt(3 * 24 * 3600),
+    MCP_POSTGRES_URL: httpUrl,
+    MCP_CALENDAR_URL: httpUrl,
+    MCP_GDRIVE_URL: httpUrl,
+    MCP_SLACK_URL: httpUrl,
+    MCP_STRIPE_URL: httpUrl,
+    MCP_TWILIO_URL: httpUrl,
     MCP_AUTH_TOKEN: z.string().min(16, { error: "must be at least 16 characters" }).optional(),
     MCP_ALLOWED_HOSTS: hostList.default("localhost,127.0.0.1,[::1]"),
     MCP_ALLOWED_ORIGINS: z.string().default(""),
@@ -116,7 +127,9 @@ export interface Config {
   dataDir: string;
   workspace: string;
   llm: { provider: "anthropic" | "offline"; apiKey?: string; baseUrl?: string; model: string };
-  mcp: { authToken?: string; allowedHosts: string[]; allowedOrigins: string[] };
+  mcp: { authToken?: string; allowedHosts: string[]; allowedOrigins: string[]; urls: Partial<Record<"postgres" | "calendar" | "gdrive" | "slack" | "stripe" | "twilio", string>> };
+  /** Per-run limits; reaching one ends the run failed with a reason a person understands. */
+  agent: { maxSteps: number; maxTokens: number; maxCostUsd: number; maxWallSeconds: number; approvalTtlSeconds: number };
   slack: { botToken?: string; signingSecret?: string; baseUrl?: string; allowedChannels: string[] };
   stripe: { secretKey?: string; webhookSecret?: string; baseUrl?: string; maxAmountMinor: number; depositPaymentMethod?: string };
   twilio: { accountSid?: string; authToken?: string; fromNumber?: string; baseUrl?: string; quietHours: { start: string; end: string }; maxPerRecipientPerHour: number };
@@ -164,7 +177,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     dataDir: env.EVENT_PLANNER_DATA_DIR,
     workspace: env.EVENT_PLANNER_WORKSPACE,
     llm: { provider, apiKey: env.ANTHROPIC_API_KEY, baseUrl: env.ANTHROPIC_BASE_URL, model: env.ANTHROPIC_MODEL },
-    mcp: { authToken: env.MCP_AUTH_TOKEN, allowedHosts: splitList(env.MCP_ALLOWED_HOSTS), allowedOrigins: splitList(env.MCP_ALLOWED_ORIGINS) },
+    mcp: {
+      authToken: env.MCP_AUTH_TOKEN,
+      allowedHosts: splitList(env.MCP_ALLOWED_HOSTS),
+      allowedOrigins: splitList(env.MCP_ALLOWED_ORIGINS),
+      // Set in Compose, where each server is its own container; unset means in-process.
+      urls: Object.fromEntries(
+        Object.entries({ postgres: env.MCP_POSTGRES_URL, calendar: env.MCP_CALENDAR_URL, gdrive: env.MCP_GDRIVE_URL, slack: env.MCP_SLACK_URL, stripe: env.MCP_STRIPE_URL, twilio: env.MCP_TWILIO_URL }).filter(([, url]) => url !== undefined),
+      ),
+    },
+    agent: { maxSteps: env.AGENT_MAX_STEPS, maxTokens: env.AGENT_MAX_TOKENS, maxCostUsd: env.AGENT_MAX_COST_USD, maxWallSeconds: env.AGENT_MAX_WALL_SECONDS, approvalTtlSeconds: env.APPROVAL_TTL_SECONDS },
     slack: { botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, baseUrl: env.SLACK_BASE_URL, allowedChannels: splitList(env.SLACK_ALLOWED_CHANNELS).map((c) => c.replace(/^#/, "")) },
     stripe: { secretKey: env.STRIPE_SECRET_KEY, webhookSecret: env.STRIPE_WEBHOOK_SECRET, baseUrl: env.STRIPE_BASE_URL, maxAmountMinor: env.STRIPE_MAX_AMOUNT_MINOR, depositPaymentMethod: env.STRIPE_DEPOSIT_PAYMENT_METHOD },
     twilio: {
