@@ -39,7 +39,7 @@ const envSchema = z
     LLM_PROVIDER: z.enum(["anthropic", "offline"], { error: "must be anthropic or offline" }).optional(),
     ANTHROPIC_API_KEY: optionalString,
     ANTHROPIC_BASE_URL: httpUrl,
-    ANTHROPIC_MODEL: z.string().min(1).default("claude-sonnet-4-5"),
+    ANTHROPIC_MODEL: z.string().min(1).default("claude-sonnet-4-6"),
     AGENT_MAX_STEPS: positiveInt(40),
     AGENT_MAX_TOKENS: positiveInt(600_000),
     AGENT_MAX_COST_USD: z.coerce.number({ error: "must be a positive number of US dollars" }).positive({ error: "must be a positive number of US dollars" }).default(5),
