@@ -9,6 +9,8 @@ export default defineConfig({
     // Each file gets its own Postgres database and PGlite instance, so files run in parallel safely.
     fileParallelism: true,
     pool: "forks",
+    // Vitest would use one worker on two cores; our files wait on databases and child processes, so two pay off.
+    maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },
