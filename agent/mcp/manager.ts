@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { canonicalHash } from "../../lib/canonical-json.js";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -79,22 +79,10 @@ interface ServerState {
 
 const BIN = fileURLToPath(new URL("../../bin/event-planner.js", import.meta.url));
 
-/** JSON with object keys sorted at every depth, so equal definitions hash equally whatever the key order. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
-
 /** The pin of one tool definition. Title is left out: it is display text that never reaches the model. */
 export function toolDefinitionHash(tool: Tool): string {
   const pinned = { name: tool.name, description: tool.description, inputSchema: tool.inputSchema, outputSchema: tool.outputSchema, annotations: tool.annotations };
-  return createHash("sha256").update(canonicalJson(pinned)).digest("hex");
+  return canonicalHash(pinned);
 }
 
 /** Whether an error means the transport is gone (server restarted, child died, nothing listening), not that the tool failed. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Approval } from "../../drizzle/schema/index.js";
 import { AppError } from "../../lib/errors.js";
-import { approvalRequest, argsToExecute, canonicalArgsHash, canonicalJson, checkDecision, refusalForModel, type BoundToolCall, type DecisionRequest } from "./binding.js";
+import { canonicalJson } from "../../lib/canonical-json.js";
+import { approvalRequest, argsToExecute, canonicalArgsHash, checkDecision, refusalForModel, type BoundToolCall, type DecisionRequest } from "./binding.js";
 import { needsApproval } from "./decide.js";
 
 const now = new Date("2027-03-01T10:00:00Z");

@@ -1,29 +1,13 @@
-import { createHash } from "node:crypto";
 import type { CreateApprovalInput, DecideApprovalInput } from "../../domain/approvals.js";
 import type { Actor } from "../../domain/context.js";
 import type { Approval } from "../../drizzle/schema/index.js";
+import { canonicalHash } from "../../lib/canonical-json.js";
 import { AppError } from "../../lib/errors.js";
 import type { PolicyDecision } from "./decide.js";
 import type { ToolArgs } from "./policy-table.js";
 
-/** JSON with object keys sorted and no whitespace, so equal arguments always hash the same. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== "object") {
-    // undefined, functions and symbols are not JSON; tool arguments never hold them, so fail loudly.
-    const text = JSON.stringify(value);
-    if (text === undefined) throw new AppError("validation_failed", "tool arguments must be JSON values");
-    return text;
-  }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  const record = value as Record<string, unknown>;
-  const keys = Object.keys(record)
-    .filter((key) => record[key] !== undefined)
-    .sort();
-  return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`).join(",")}}`;
-}
-
 export function canonicalArgsHash(args: ToolArgs): string {
-  return createHash("sha256").update(canonicalJson(args)).digest("hex");
+  return canonicalHash(args);
 }
 
 /** The tool call an approval gates, as the run is about to make it. */
