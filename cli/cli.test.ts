@@ -119,9 +119,9 @@ describe("event-planner CLI errors", () => {
   });
 
   it("answers a command that is not built yet with a clear message and a failing exit code", async () => {
-    const result = await cli(["plan", "a party for 10"], {});
+    const result = await cli(["worker"], {});
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/`event-planner plan` is not built yet \(issue 5\)/);
+    expect(result.stderr).toMatch(/`event-planner worker` is not built yet \(issue 6\)/);
   });
 
   it("rejects an unknown command and a missing required option as usage errors", async () => {

@@ -6,6 +6,7 @@ import { registerMcp } from "./commands/mcp.js";
 import { registerMigrate } from "./commands/migrate.js";
 import { registerSandbox } from "./commands/sandbox.js";
 import { registerNotBuilt } from "./commands/not-built.js";
+import { registerPlan } from "./commands/plan.js";
 import { registerServe } from "./commands/serve.js";
 
 export function buildProgram(): Command {
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerMigrate(program);
   registerKeys(program);
   registerMcp(program);
+  registerPlan(program);
   registerSandbox(program);
   registerNotBuilt(program);
   return program;

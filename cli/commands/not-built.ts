@@ -5,7 +5,6 @@ import { AppError } from "../../lib/errors.js";
 const PENDING: { usage: string; description: string; issue: string }[] = [
   { usage: "api", description: "the HTTP API alone", issue: "6" },
   { usage: "worker", description: "the queue worker alone", issue: "6" },
-  { usage: "plan <request>", description: "run one planning request to completion", issue: "5" },
   { usage: "evals", description: "run the offline eval suite", issue: "9" },
 ];
 
