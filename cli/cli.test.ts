@@ -1,31 +1,13 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase } from "../drizzle/client.js";
 import { verifyApiKey } from "../domain/api-keys.js";
 import { createSandboxObject } from "../domain/sandbox.js";
 import { ensureWorkspace, findWorkspaceByName } from "../domain/workspaces.js";
+import { cli } from "../test/cli.js";
 import { createTestDatabase, type TestDatabase } from "../test/db.js";
-
-const BIN = fileURLToPath(new URL("../bin/event-planner.js", import.meta.url));
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run the real `event-planner` binary with only the given environment (plus PATH/HOME). */
-function cli(args: string[], env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", LOG_LEVEL: "warn", ...env } }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 describe("event-planner CLI with embedded PGlite (no DATABASE_URL)", () => {
   let dataDir: string;
