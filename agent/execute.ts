@@ -21,13 +21,15 @@ export interface ExecuteRunInput {
   workspaceId: string;
   runId: string;
   events?: RunEvents;
+  /** Shutdown: stop at the next step boundary (see AgentDeps.stop). */
+  stop?: AbortSignal;
 }
 
-export async function executeRun({ handle, config, logger, model, workspaceId, runId, events }: ExecuteRunInput): Promise<Run> {
+export async function executeRun({ handle, config, logger, model, workspaceId, runId, events, stop }: ExecuteRunInput): Promise<Run> {
   const workspace = await getWorkspace(handle.db, workspaceId);
   const mcp = await McpClientManager.connect({ config, logger, workspace, handle, runId });
   try {
-    return await runAgent({ db: handle.db, config, logger: logger.child({ runId }), model: model.client, provider: model.provider, mcp, ...(events ? { events } : {}) }, { workspace, runId });
+    return await runAgent({ db: handle.db, config, logger: logger.child({ runId }), model: model.client, provider: model.provider, mcp, ...(events ? { events } : {}), ...(stop ? { stop } : {}) }, { workspace, runId });
   } finally {
     await mcp.close();
   }

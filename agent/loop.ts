@@ -43,6 +43,8 @@ export interface AgentDeps {
   events?: RunEvents;
   now?: () => Date;
   maxOutputTokens?: number;
+  /** Aborted when the process is shutting down: the run stops at the next step boundary, still `running`, for another process to resume. */
+  stop?: AbortSignal;
 }
 
 export interface RunAgentInput {
@@ -116,6 +118,7 @@ class RunExecution {
     this.events.emit({ type: "run_started", runId: this.run.id, resumed, model: this.deps.model.model, provider: this.deps.provider });
 
     for (;;) {
+      if (this.deps.stop?.aborted) return getRun(this.ctx, this.run.id);
       const current = await getRun(this.ctx, this.run.id);
       if (current.cancelRequestedAt !== null) return this.end("cancelled", { reason: "A person cancelled the run." });
       const action = nextAction(this.state);

@@ -45,6 +45,9 @@ const envSchema = z
     AGENT_MAX_COST_USD: z.coerce.number({ error: "must be a positive number of US dollars" }).positive({ error: "must be a positive number of US dollars" }).default(5),
     AGENT_MAX_WALL_SECONDS: positiveInt(900),
     APPROVAL_TTL_SECONDS: positiveInt(3 * 24 * 3600),
+    WORKER_CONCURRENCY: positiveInt(2),
+    WORKER_SHUTDOWN_SECONDS: positiveInt(25),
+    API_RATE_LIMIT_PER_MINUTE: positiveInt(120),
     MCP_POSTGRES_URL: httpUrl,
     MCP_CALENDAR_URL: httpUrl,
     MCP_GDRIVE_URL: httpUrl,
@@ -130,6 +133,10 @@ export interface Config {
   mcp: { authToken?: string; allowedHosts: string[]; allowedOrigins: string[]; urls: Partial<Record<"postgres" | "calendar" | "gdrive" | "slack" | "stripe" | "twilio", string>> };
   /** Per-run limits; reaching one ends the run failed with a reason a person understands. */
   agent: { maxSteps: number; maxTokens: number; maxCostUsd: number; maxWallSeconds: number; approvalTtlSeconds: number };
+  /** Runs worked on at once per worker process, and how long SIGTERM waits for them to reach a step boundary. */
+  worker: { concurrency: number; shutdownSeconds: number };
+  /** Requests per API key per minute. */
+  api: { rateLimitPerMinute: number };
   slack: { botToken?: string; signingSecret?: string; baseUrl?: string; allowedChannels: string[] };
   stripe: { secretKey?: string; webhookSecret?: string; baseUrl?: string; maxAmountMinor: number; depositPaymentMethod?: string };
   twilio: { accountSid?: string; authToken?: string; fromNumber?: string; baseUrl?: string; quietHours: { start: string; end: string }; maxPerRecipientPerHour: number };
@@ -186,6 +193,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         Object.entries({ postgres: env.MCP_POSTGRES_URL, calendar: env.MCP_CALENDAR_URL, gdrive: env.MCP_GDRIVE_URL, slack: env.MCP_SLACK_URL, stripe: env.MCP_STRIPE_URL, twilio: env.MCP_TWILIO_URL }).filter(([, url]) => url !== undefined),
       ),
     },
+    worker: { concurrency: env.WORKER_CONCURRENCY, shutdownSeconds: env.WORKER_SHUTDOWN_SECONDS },
+    api: { rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE },
     agent: { maxSteps: env.AGENT_MAX_STEPS, maxTokens: env.AGENT_MAX_TOKENS, maxCostUsd: env.AGENT_MAX_COST_USD, maxWallSeconds: env.AGENT_MAX_WALL_SECONDS, approvalTtlSeconds: env.APPROVAL_TTL_SECONDS },
     slack: { botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, baseUrl: env.SLACK_BASE_URL, allowedChannels: splitList(env.SLACK_ALLOWED_CHANNELS).map((c) => c.replace(/^#/, "")) },
     stripe: { secretKey: env.STRIPE_SECRET_KEY, webhookSecret: env.STRIPE_WEBHOOK_SECRET, baseUrl: env.STRIPE_BASE_URL, maxAmountMinor: env.STRIPE_MAX_AMOUNT_MINOR, depositPaymentMethod: env.STRIPE_DEPOSIT_PAYMENT_METHOD },
