@@ -101,9 +101,19 @@ describe("event-planner CLI errors", () => {
   });
 
   it("answers a command that is not built yet with a clear message and a failing exit code", async () => {
-    const result = await cli(["worker"], {});
+    const result = await cli(["evals", "run"], {});
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/`event-planner worker` is not built yet \(issue 6\)/);
+    expect(result.stderr).toMatch(/`event-planner evals` is not built yet \(issue 9\)/);
+  });
+
+  it("says in one line what to start when Redis or Postgres is down", async () => {
+    const redisDown = await cli(["worker"], { REDIS_URL: "redis://127.0.0.1:1" });
+    expect(redisDown.code).toBe(1);
+    expect(redisDown.stderr.trim()).toBe("event-planner: upstream_failed: Redis at redis://127.0.0.1:1 is not reachable (ECONNREFUSED): start it (e.g. `redis-server`) or set REDIS_URL.");
+    const postgresDown = await cli(["worker"], { DATABASE_URL: "postgres://planner:hunter2@127.0.0.1:1/test" });
+    expect(postgresDown.code).toBe(1);
+    expect(postgresDown.stderr).toMatch(/Postgres at postgres:\/\/planner:\*\*\*@127\.0\.0\.1:1\/test is not reachable \(ECONNREFUSED\): start it/);
+    expect(postgresDown.stderr).not.toContain("hunter2");
   });
 
   it("rejects an unknown command and a missing required option as usage errors", async () => {

@@ -8,6 +8,7 @@ import { registerSandbox } from "./commands/sandbox.js";
 import { registerNotBuilt } from "./commands/not-built.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerServe } from "./commands/serve.js";
+import { registerWorker } from "./commands/worker.js";
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerKeys(program);
   registerMcp(program);
   registerPlan(program);
+  registerWorker(program);
   registerSandbox(program);
   registerNotBuilt(program);
   return program;

@@ -4,6 +4,7 @@ import { runMigrations } from "../drizzle/migrate.js";
 import { seedCatalogue } from "../drizzle/seed/seed-catalogue.js";
 import { loadConfig, type Config } from "../lib/config.js";
 import { createLogger, type Logger } from "../lib/logger.js";
+import { explainDatabaseError } from "./services.js";
 
 export interface Runtime {
   config: Config;
@@ -24,7 +25,9 @@ export function createRuntime(options: { logTo?: "stdout" | "stderr" } = {}): Ru
 export async function openDatabase({ config, logger }: Runtime): Promise<DatabaseHandle> {
   const handle = await createDatabase(config);
   try {
-    await runMigrations(handle);
+    await runMigrations(handle).catch((error: unknown) => {
+      throw explainDatabaseError(error, config.database.kind === "postgres" ? config.database.url : undefined);
+    });
     const seeded = await seedCatalogue(handle.db);
     logger.debug({ driver: handle.driver, ...seeded }, "database ready");
     return handle;

@@ -1,0 +1,23 @@
+import type { Command } from "commander";
+import { createRuntime, describeDatabase, openDatabase } from "../runtime.js";
+import { assertRedisReachable, onShutdown, startWorkerProcess } from "../services.js";
+
+export function registerWorker(program: Command): void {
+  program
+    .command("worker")
+    .description("the queue worker alone: takes planning runs off Redis and works on them (scale by running more)")
+    .action(async () => {
+      const runtime = createRuntime({ logTo: "stdout" });
+      await assertRedisReachable(runtime.config.redisUrl);
+      const handle = await openDatabase(runtime);
+      if (runtime.config.database.kind === "pglite") {
+        runtime.logger.warn("worker on embedded PGlite: the API cannot share this database from another process; use `serve`, or set DATABASE_URL");
+      }
+      const worker = startWorkerProcess(runtime, handle);
+      runtime.logger.info({ database: describeDatabase(runtime.config), concurrency: runtime.config.worker.concurrency }, "worker started");
+      onShutdown(runtime, async () => {
+        await worker.close();
+        await handle.close();
+      });
+    });
+}

@@ -1,0 +1,97 @@
+/**
+ * Long-running parts the `serve`, `api` and `worker` commands start: checks that say in one line
+ * what to start when a dependency is down, the worker with its sweeper, and orderly shutdown.
+ */
+import { Redis } from "ioredis";
+import { selectModel } from "../agent/model/select.js";
+import type { DatabaseHandle } from "../drizzle/client.js";
+import { AppError } from "../lib/errors.js";
+import { RedisRunProgressPublisher } from "../workers/progress.js";
+import { redisConnection, RunQueue } from "../workers/run-queue.js";
+import { startRunWorker } from "../workers/run-worker.js";
+import { startSweeper } from "../workers/sweeper.js";
+import type { Runtime } from "./runtime.js";
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(unparseable URL)";
+  }
+}
+
+function errorCode(error: unknown): string {
+  for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string") return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+export async function assertRedisReachable(url: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  // The socket error (ECONNREFUSED …) arrives as an event; connect() itself only says the connection closed.
+  let socketError: unknown;
+  redis.on("error", (error: unknown) => {
+    socketError ??= error;
+  });
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    throw new AppError("upstream_failed", `Redis at ${redactUrl(url)} is not reachable (${errorCode(socketError ?? error)}): start it (e.g. \`redis-server\`) or set REDIS_URL.`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Turn "cannot connect" into a one-line instruction; anything else passes through unchanged. */
+export function explainDatabaseError(error: unknown, databaseUrl: string | undefined): unknown {
+  const code = errorCode(error);
+  if (databaseUrl && ["ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT", "EHOSTUNREACH", "28P01", "28000", "3D000"].includes(code)) {
+    return new AppError("upstream_failed", `Postgres at ${redactUrl(databaseUrl)} is not reachable (${code}): start it, fix DATABASE_URL, or unset DATABASE_URL to use embedded PGlite.`);
+  }
+  return error;
+}
+
+export interface WorkerProcess {
+  queue: RunQueue;
+  close(): Promise<void>;
+}
+
+/** A run worker, its progress publisher and the sweeper, sharing one queue. */
+export function startWorkerProcess(runtime: Runtime, handle: DatabaseHandle): WorkerProcess {
+  const { config, logger } = runtime;
+  const connection = redisConnection(config.redisUrl);
+  const queue = new RunQueue(connection);
+  const publisher = new RedisRunProgressPublisher(config.redisUrl, logger);
+  const worker = startRunWorker({ handle, config, logger, model: selectModel(config, logger), connection, concurrency: config.worker.concurrency, publisher });
+  const sweeper = startSweeper({ db: handle.db, scheduler: queue, logger });
+  return {
+    queue,
+    async close() {
+      sweeper.stop();
+      await worker.close(config.worker.shutdownSeconds * 1000);
+      await Promise.allSettled([queue.close(), publisher.close()]);
+    },
+  };
+}
+
+/** Run `stop` once on SIGTERM or SIGINT, then exit. */
+export function onShutdown(runtime: Runtime, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    runtime.logger.info({ signal }, "shutting down");
+    stop()
+      .catch((error: unknown) => runtime.logger.error({ err: error }, "error during shutdown"))
+      .finally(() => process.exit(0));
+  };
+  process.once("SIGTERM", handler);
+  process.once("SIGINT", handler);
+}
