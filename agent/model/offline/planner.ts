@@ -24,7 +24,7 @@ import {
   type Vendor,
   type Venue,
 } from "./results.js";
-import { readTranscript, type CallRecord } from "./transcript.js";
+import { readTranscript, type CallRecord, type Transcript } from "./transcript.js";
 
 export const TOOL = {
   searchVenues: "postgres__search_venues",
@@ -115,7 +115,7 @@ export interface PlanView {
   /** What the venue deposit will be, whether or not it gets paid. */
   deposit: Money & { percent: number };
   calls: readonly CallRecord[];
-  earlierEvents: readonly CreatedEvent[];
+  earlierEvents: readonly render.EarlierDraft[];
 }
 
 function answer(text: string): PlannedTurn {
@@ -132,8 +132,24 @@ export function planNextTurn(input: PlannerInput): PlannedTurn {
   const tools = new Set(input.tools.map((tool) => tool.name));
   const absent = [TOOL.searchVenues, TOOL.createEvent].find((name) => !tools.has(name));
   if (absent !== undefined) return answer(render.missingTool(absent));
-  const earlierEvents = transcript.earlierCalls.flatMap((call) => (call.name === TOOL.createEvent ? (valueOf(call, eventResult)?.event ?? []) : []));
-  return new PlanningPass(facts, transcript.calls, earlierEvents, tools, input.now).next();
+  return new PlanningPass(facts, transcript.calls, earlierDrafts(transcript), tools, input.now).next();
+}
+
+/**
+ * Events earlier passes created: from their calls when this run made them, and from their answers
+ * when an earlier run did (a run sees earlier runs only as messages).
+ */
+function earlierDrafts(transcript: Transcript): render.EarlierDraft[] {
+  const drafts = new Map<string, render.EarlierDraft>();
+  for (const call of transcript.earlierCalls) {
+    const event = call.name === TOOL.createEvent ? valueOf(call, eventResult)?.event : undefined;
+    if (event) drafts.set(event.id, { id: event.id, title: event.title });
+  }
+  for (const answer of transcript.earlierAnswers) {
+    const draft = render.draftNamedIn(answer);
+    if (draft && !drafts.has(draft.id)) drafts.set(draft.id, draft);
+  }
+  return [...drafts.values()];
 }
 
 /** Dates the request named, or (none named) the first suitable weekday of the month after next. */
@@ -164,7 +180,7 @@ class PlanningPass {
   constructor(
     private readonly facts: PlanningRequest,
     private readonly calls: readonly CallRecord[],
-    private readonly earlierEvents: readonly CreatedEvent[],
+    private readonly earlierEvents: readonly render.EarlierDraft[],
     private readonly tools: ReadonlySet<string>,
     private readonly now: Date,
   ) {

@@ -318,6 +318,25 @@ function notes(view: PlanView): string[] {
   return notes.map((note) => `- ${note}`);
 }
 
+/** An earlier plan's event, as far as a later pass needs it: to say that it is still there. */
+export interface EarlierDraft {
+  id: string;
+  title: string;
+}
+
+const SUMMARY_TITLE = /^\*\*(.+)\*\*: draft plan\.$/m;
+const SUMMARY_EVENT = /^- Event: .*\(event ([^\s()]+)\)\.$/m;
+
+/**
+ * The draft a summary (below) names, read back from its words; undefined for any other answer. A
+ * follow-up runs as a new run, which sees the earlier plan only as the answer it left.
+ */
+export function draftNamedIn(answer: string): EarlierDraft | undefined {
+  const title = SUMMARY_TITLE.exec(answer)?.[1];
+  const id = SUMMARY_EVENT.exec(answer)?.[1];
+  return title !== undefined && id !== undefined ? { id, title } : undefined;
+}
+
 export function summary(view: PlanView): string {
   const { event, venue, facts, booking } = view;
   const doc = valueOf(find(view.calls, "create_document"), documentResult)?.document;

@@ -25,6 +25,11 @@ export interface Transcript {
   calls: CallRecord[];
   /** Calls of the passes before, for what they left behind (an earlier draft event). */
   earlierCalls: CallRecord[];
+  /**
+   * The assistant's words before the latest request, oldest first. A follow-up is a new run, and a
+   * run sees earlier runs only as the messages they left, not their tool calls.
+   */
+  earlierAnswers: string[];
   /** Assistant turns in the whole conversation, which numbers the next turn's tool_use ids. */
   assistantTurns: number;
 }
@@ -71,6 +76,8 @@ export function readTranscript(messages: readonly ConversationMessage[]): Transc
   const requests: string[] = [];
   let calls: CallRecord[] = [];
   const earlierCalls: CallRecord[] = [];
+  let answers: string[] = [];
+  const earlierAnswers: string[] = [];
   const byId = new Map<string, CallRecord>();
   let assistantTurns = 0;
   for (const message of messages) {
@@ -78,12 +85,16 @@ export function readTranscript(messages: readonly ConversationMessage[]): Transc
     if (request !== undefined) {
       requests.push(request);
       earlierCalls.push(...calls);
+      earlierAnswers.push(...answers);
       calls = [];
+      answers = [];
       continue;
     }
     if (message.role === "assistant") assistantTurns++;
     for (const block of blocks(message)) {
-      if (block.type === "tool_use") {
+      if (block.type === "text" && message.role === "assistant") {
+        answers.push(block.text);
+      } else if (block.type === "tool_use") {
         const record: CallRecord = { id: block.id, name: block.name, input: block.input, outcome: undefined };
         calls.push(record);
         byId.set(block.id, record);
@@ -93,5 +104,5 @@ export function readTranscript(messages: readonly ConversationMessage[]): Transc
       }
     }
   }
-  return { requests, calls, earlierCalls, assistantTurns };
+  return { requests, calls, earlierCalls, earlierAnswers, assistantTurns };
 }
