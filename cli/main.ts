@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { isAppError } from "../lib/errors.js";
 import { fromDatabaseError } from "../drizzle/errors.js";
+import { registerApi } from "./commands/api.js";
 import { registerKeys } from "./commands/keys.js";
 import { registerMcp } from "./commands/mcp.js";
 import { registerMigrate } from "./commands/migrate.js";
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerServe(program);
+  registerApi(program);
   registerMigrate(program);
   registerKeys(program);
   registerMcp(program);

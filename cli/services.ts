@@ -2,7 +2,14 @@
  * Long-running parts the `serve`, `api` and `worker` commands start: checks that say in one line
  * what to start when a dependency is down, the worker with its sweeper, and orderly shutdown.
  */
+import { createServer, type Server } from "node:http";
 import { Redis } from "ioredis";
+import { createApi } from "../api/app.js";
+import type { RunScheduler } from "../api/deps.js";
+import { createRedisRateLimiter } from "../api/rate-limiter.js";
+import { pingDatabase } from "../drizzle/client.js";
+import { createMetricsRegistry } from "../lib/metrics.js";
+import { RedisRunProgressSource } from "../workers/progress.js";
 import { selectModel } from "../agent/model/select.js";
 import type { DatabaseHandle } from "../drizzle/client.js";
 import { AppError } from "../lib/errors.js";
@@ -94,4 +101,50 @@ export function onShutdown(runtime: Runtime, stop: () => Promise<void>): void {
   };
   process.once("SIGTERM", handler);
   process.once("SIGINT", handler);
+}
+
+export interface ApiServer {
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** The HTTP API on PORT, with Redis for rate limits and live progress and the queue as its scheduler. */
+export async function startApiServer(runtime: Runtime, handle: DatabaseHandle, scheduler: RunScheduler, service = "api"): Promise<ApiServer> {
+  const { config, logger } = runtime;
+  // No offline queue: when Redis is away, rate limiting falls back to memory instead of making requests wait.
+  const redis = new Redis(config.redisUrl, { enableOfflineQueue: false, lazyConnect: true, maxRetriesPerRequest: 1 });
+  redis.on("error", (error: Error) => logger.warn({ err: error }, "api: Redis error"));
+  await redis.connect();
+  const progress = new RedisRunProgressSource(config.redisUrl, logger);
+  const app = createApi({
+    db: handle.db,
+    config,
+    logger,
+    metrics: createMetricsRegistry(service),
+    scheduler,
+    progress,
+    rateLimiter: createRedisRateLimiter({ redis, points: config.api.rateLimitPerMinute, durationSeconds: 60 }),
+    readiness: { postgres: () => pingDatabase(handle), redis: async () => void (await redis.ping()) },
+  });
+  const server = createServer(app.callback());
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      void progress.close();
+      redis.disconnect();
+      reject(error.code === "EADDRINUSE" ? new AppError("config_invalid", `Port ${config.port} is already in use: stop the other process or set PORT.`) : error);
+    });
+    server.listen(config.port, resolve);
+  });
+  return {
+    server,
+    async close() {
+      server.closeIdleConnections();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Open event streams would hold close() forever; their clients reconnect with Last-Event-ID.
+        setTimeout(() => server.closeAllConnections(), 2000).unref();
+      });
+      await Promise.allSettled([progress.close(), redis.quit()]);
+    },
+  };
 }

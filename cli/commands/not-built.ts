@@ -3,7 +3,6 @@ import { AppError } from "../../lib/errors.js";
 
 /** Commands of the fixed CLI contract whose implementation lands with a later issue. */
 const PENDING: { usage: string; description: string; issue: string }[] = [
-  { usage: "api", description: "the HTTP API alone", issue: "6" },
   { usage: "evals", description: "run the offline eval suite", issue: "9" },
 ];
 
