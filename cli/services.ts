@@ -126,7 +126,9 @@ export async function startApiServer(runtime: Runtime, handle: DatabaseHandle, s
     rateLimiter: createRedisRateLimiter({ redis, points: config.api.rateLimitPerMinute, durationSeconds: 60 }),
     readiness: { postgres: () => pingDatabase(handle), redis: async () => void (await redis.ping()) },
   });
-  const server = createServer(app.callback());
+  const handleRequest = app.callback();
+  // Koa's handler settles its own errors; the promise only signals completion.
+  const server = createServer((request, response) => void handleRequest(request, response));
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
       void progress.close();
