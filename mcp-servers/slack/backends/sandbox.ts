@@ -244,6 +244,8 @@ export class SandboxSlackBackend implements SlackBackend {
    * takes the next one.
    */
   private async insertMessage(ctx: DomainContext, data: MessageData, options: { idempotencyKey?: string; status: string }): Promise<SandboxObject> {
+    // Racers that lose take the next free ts after a small random step, so they stop colliding with each other.
+    let spread = 0n;
     for (let attempt = 0; ; attempt++) {
       const [row] = await ctx.db
         .select({ last: max(sandboxObjects.externalId) })
@@ -251,7 +253,7 @@ export class SandboxSlackBackend implements SlackBackend {
         .where(and(eq(sandboxObjects.workspaceId, ctx.workspaceId), eq(sandboxObjects.service, SERVICE), eq(sandboxObjects.kind, "message")));
       const clock = BigInt(this.now().getTime()) * 1000n;
       const next = row?.last ? tsMicros(row.last) + 1n : 0n;
-      const ts = formatTs(clock > next ? clock : next);
+      const ts = formatTs((clock > next ? clock : next) + spread);
       try {
         const { object } = await createSandboxObject(ctx, {
           service: SERVICE,
@@ -265,7 +267,8 @@ export class SandboxSlackBackend implements SlackBackend {
         return object;
       } catch (error) {
         const conflict = fromDatabaseError(error);
-        if (attempt >= 9 || conflict.details?.constraint !== "sandbox_objects_external_id_unique") throw error;
+        if (attempt >= 19 || conflict.details?.constraint !== "sandbox_objects_external_id_unique") throw error;
+        spread = BigInt(1 + Math.floor(Math.random() * 1000));
       }
     }
   }
