@@ -3,9 +3,11 @@
  * API key and no DATABASE_URL, plans the Lisbon offsite for real; deciding the approval from the
  * command line finishes it.
  */
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { cli } from "../test/cli.js";
@@ -68,4 +70,34 @@ describe("event-planner plan (offline model, embedded PGlite)", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/approve, reject/);
   });
+});
+
+describe("event-planner plan in a terminal", () => {
+  it("asks y/n for the deposit and, answered yes, finishes the run", async () => {
+    const ttyDir = mkdtempSync(path.join(tmpdir(), "ept-plan-tty-"));
+    const bin = fileURLToPath(new URL("../bin/event-planner.js", import.meta.url));
+    try {
+      // util-linux `script` gives the CLI a real pseudo-terminal, so it takes the interactive path.
+      const child = spawn("script", ["-qec", `"${process.execPath}" "${bin}" plan "Plan a 2-day offsite for 40 people in Lisbon in March 2027, budget EUR 30000"`, "/dev/null"], {
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", EVENT_PLANNER_DATA_DIR: ttyDir, LOG_LEVEL: "error" },
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      let output = "";
+      let answered = false;
+      child.stdout.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+        if (!answered && output.includes("[y/n]")) {
+          answered = true;
+          child.stdin.write("y\n");
+        }
+      });
+      const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+      expect(code, output).toBe(0);
+      expect(output).toMatch(/Approve\? Pay .* deposit of €[\d,.]+ EUR/);
+      expect(output).toMatch(/approval approved/);
+      expect(output).toMatch(/Run .*: succeeded/);
+    } finally {
+      rmSync(ttyDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
