@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { createTestDatabase } from "../test/db.js";
 
 const BIN = fileURLToPath(new URL("../bin/event-planner.js", import.meta.url));
 const dataDir = mkdtempSync(path.join(tmpdir(), "ept-serve-"));
@@ -63,8 +64,43 @@ describe("event-planner serve", () => {
     expect((await fetch(`${base}/v1/approvals/${pending[0]!.id}`, { method: "POST", headers, body: JSON.stringify({ decision: "approve" }) })).status).toBe(200);
     await expect.poll(status, { timeout: 60_000, interval: 250 }).toBe("succeeded");
 
+    // One /metrics for the whole process: HTTP, and the worker's runs and queue.
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/agent_runs_finished_total\{[^}]*status="succeeded"[^}]*\} 1/);
+    expect(metrics).toMatch(/queue_jobs\{/);
+    expect(metrics).toMatch(/http_request_duration_seconds/);
+
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
   }, 180_000);
+});
+
+describe("event-planner worker", () => {
+  it("runs alone against Postgres and Redis, serves /metrics for Prometheus, and exits cleanly on SIGTERM", async () => {
+    const database = await createTestDatabase("postgres");
+    const metricsPort = await freePort();
+    try {
+      const child = spawn(process.execPath, [BIN, "worker"], {
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", DATABASE_URL: database.url!, WORKER_METRICS_PORT: String(metricsPort), LOG_LEVEL: "warn" },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let output = "";
+      child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+      const scrape = async () => {
+        try {
+          return await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+        } catch {
+          return "";
+        }
+      };
+      await expect.poll(scrape, { timeout: 60_000, interval: 250 }).toMatch(/queue_jobs\{/);
+      expect(await scrape()).toMatch(/approvals_pending/);
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      child.kill("SIGTERM");
+      expect(await exited, output).toBe(0);
+    } finally {
+      await database.drop();
+    }
+  }, 120_000);
 });

@@ -8,7 +8,8 @@ import { createApi } from "../api/app.js";
 import type { RunScheduler } from "../api/deps.js";
 import { createRedisRateLimiter } from "../api/rate-limiter.js";
 import { pingDatabase } from "../drizzle/client.js";
-import { createMetricsRegistry } from "../lib/metrics.js";
+import type { Registry } from "prom-client";
+import { registerRunMetrics } from "../workers/metrics.js";
 import { RedisRunProgressSource } from "../workers/progress.js";
 import { selectModel } from "../agent/model/select.js";
 import type { DatabaseHandle } from "../drizzle/client.js";
@@ -71,12 +72,13 @@ export interface WorkerProcess {
 }
 
 /** A run worker, its progress publisher and the sweeper, sharing one queue. */
-export function startWorkerProcess(runtime: Runtime, handle: DatabaseHandle): WorkerProcess {
+export function startWorkerProcess(runtime: Runtime, handle: DatabaseHandle, registry: Registry): WorkerProcess {
   const { config, logger } = runtime;
   const connection = redisConnection(config.redisUrl);
   const queue = new RunQueue(connection);
   const publisher = new RedisRunProgressPublisher(config.redisUrl, logger);
-  const worker = startRunWorker({ handle, config, logger, model: selectModel(config, logger), connection, concurrency: config.worker.concurrency, publisher });
+  const metrics = registerRunMetrics(registry, { depth: () => queue.depth(), db: handle.db });
+  const worker = startRunWorker({ handle, config, logger, model: selectModel(config, logger), connection, concurrency: config.worker.concurrency, publisher, metrics });
   const sweeper = startSweeper({ db: handle.db, scheduler: queue, logger });
   return {
     queue,
@@ -109,7 +111,7 @@ export interface ApiServer {
 }
 
 /** The HTTP API on PORT, with Redis for rate limits and live progress and the queue as its scheduler. */
-export async function startApiServer(runtime: Runtime, handle: DatabaseHandle, scheduler: RunScheduler, service = "api"): Promise<ApiServer> {
+export async function startApiServer(runtime: Runtime, handle: DatabaseHandle, scheduler: RunScheduler, registry: Registry): Promise<ApiServer> {
   const { config, logger } = runtime;
   // No offline queue: when Redis is away, rate limiting falls back to memory instead of making requests wait.
   const redis = new Redis(config.redisUrl, { enableOfflineQueue: false, lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -120,7 +122,7 @@ export async function startApiServer(runtime: Runtime, handle: DatabaseHandle, s
     db: handle.db,
     config,
     logger,
-    metrics: createMetricsRegistry(service),
+    metrics: registry,
     scheduler,
     progress,
     rateLimiter: createRedisRateLimiter({ redis, points: config.api.rateLimitPerMinute, durationSeconds: 60 }),
@@ -149,4 +151,30 @@ export async function startApiServer(runtime: Runtime, handle: DatabaseHandle, s
       await Promise.allSettled([progress.close(), redis.quit()]);
     },
   };
+}
+
+/** `/metrics` and `/healthz` for a process without the API (a worker), for Prometheus to scrape. */
+export async function startMetricsServer(port: number, registry: Registry): Promise<Server> {
+  const server = createServer((request, response) => {
+    if (request.url === "/metrics") {
+      registry
+        .metrics()
+        .then((text) => {
+          response.writeHead(200, { "content-type": registry.contentType });
+          response.end(text);
+        })
+        .catch(() => {
+          response.writeHead(500);
+          response.end();
+        });
+      return;
+    }
+    response.writeHead(request.url === "/healthz" ? 200 : 404, { "content-type": "application/json" });
+    response.end(request.url === "/healthz" ? '{"status":"ok"}' : '{"error":{"code":"not_found","message":"only /metrics and /healthz"}}');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => reject(error.code === "EADDRINUSE" ? new AppError("config_invalid", `Port ${port} is already in use: set WORKER_METRICS_PORT.`) : error));
+    server.listen(port, resolve);
+  });
+  return server;
 }

@@ -47,6 +47,7 @@ const envSchema = z
     APPROVAL_TTL_SECONDS: positiveInt(3 * 24 * 3600),
     WORKER_CONCURRENCY: positiveInt(2),
     WORKER_SHUTDOWN_SECONDS: positiveInt(25),
+    WORKER_METRICS_PORT: port.default(9464),
     API_RATE_LIMIT_PER_MINUTE: positiveInt(120),
     MCP_POSTGRES_URL: httpUrl,
     MCP_CALENDAR_URL: httpUrl,
@@ -134,7 +135,7 @@ export interface Config {
   /** Per-run limits; reaching one ends the run failed with a reason a person understands. */
   agent: { maxSteps: number; maxTokens: number; maxCostUsd: number; maxWallSeconds: number; approvalTtlSeconds: number };
   /** Runs worked on at once per worker process, and how long SIGTERM waits for them to reach a step boundary. */
-  worker: { concurrency: number; shutdownSeconds: number };
+  worker: { concurrency: number; shutdownSeconds: number; metricsPort: number };
   /** Requests per API key per minute. */
   api: { rateLimitPerMinute: number };
   slack: { botToken?: string; signingSecret?: string; baseUrl?: string; allowedChannels: string[] };
@@ -193,7 +194,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
         Object.entries({ postgres: env.MCP_POSTGRES_URL, calendar: env.MCP_CALENDAR_URL, gdrive: env.MCP_GDRIVE_URL, slack: env.MCP_SLACK_URL, stripe: env.MCP_STRIPE_URL, twilio: env.MCP_TWILIO_URL }).filter(([, url]) => url !== undefined),
       ),
     },
-    worker: { concurrency: env.WORKER_CONCURRENCY, shutdownSeconds: env.WORKER_SHUTDOWN_SECONDS },
+    worker: { concurrency: env.WORKER_CONCURRENCY, shutdownSeconds: env.WORKER_SHUTDOWN_SECONDS, metricsPort: env.WORKER_METRICS_PORT },
     api: { rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE },
     agent: { maxSteps: env.AGENT_MAX_STEPS, maxTokens: env.AGENT_MAX_TOKENS, maxCostUsd: env.AGENT_MAX_COST_USD, maxWallSeconds: env.AGENT_MAX_WALL_SECONDS, approvalTtlSeconds: env.APPROVAL_TTL_SECONDS },
     slack: { botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, baseUrl: env.SLACK_BASE_URL, allowedChannels: splitList(env.SLACK_ALLOWED_CHANNELS).map((c) => c.replace(/^#/, "")) },

@@ -13,6 +13,8 @@ import type { Run } from "../drizzle/schema/index.js";
 import { loadConfig } from "../lib/config.js";
 import { createLogger } from "../lib/logger.js";
 import { createTestDatabase, type TestDatabase } from "../test/db.js";
+import { createMetricsRegistry } from "../lib/metrics.js";
+import { registerRunMetrics } from "./metrics.js";
 import { RedisRunProgressPublisher, RedisRunProgressSource } from "./progress.js";
 import { redisConnection, RunQueue } from "./run-queue.js";
 import { startRunWorker, type RunWorker } from "./run-worker.js";
@@ -27,6 +29,7 @@ let queue: RunQueue;
 let worker: RunWorker;
 let publisher: RedisRunProgressPublisher;
 let progress: RedisRunProgressSource;
+const registry = createMetricsRegistry("worker-test");
 const prefix = `ept-test-${randomBytes(4).toString("hex")}`;
 
 beforeAll(async () => {
@@ -35,7 +38,8 @@ beforeAll(async () => {
   queue = new RunQueue(redisConnection(REDIS_URL), prefix);
   publisher = new RedisRunProgressPublisher(REDIS_URL, logger);
   progress = new RedisRunProgressSource(REDIS_URL, logger);
-  worker = startRunWorker({ handle: database.handle, config, logger, model: selectModel(config, logger), connection: redisConnection(REDIS_URL), concurrency: 2, publisher, prefix });
+  const metrics = registerRunMetrics(registry, { depth: () => queue.depth(), db: database.db });
+  worker = startRunWorker({ handle: database.handle, config, logger, model: selectModel(config, logger), connection: redisConnection(REDIS_URL), concurrency: 2, publisher, metrics, prefix });
 });
 afterAll(async () => {
   await worker.close(10_000);
@@ -81,6 +85,15 @@ describe("run worker on BullMQ with real Redis and Postgres", () => {
     expect((await until(ctx, run.id, ["succeeded", "failed"])).status).toBe("succeeded");
     expect(await listOutbox(ctx, "payment")).toHaveLength(1);
     await unsubscribe();
+
+    // What Prometheus scrapes: the pause and the finish, the steps, the tool calls, the queue and pending approvals.
+    const text = await registry.metrics();
+    expect(text).toMatch(/agent_runs_finished_total\{[^}]*status="awaiting_approval"[^}]*\} [1-9]/);
+    expect(text).toMatch(/agent_runs_finished_total\{[^}]*status="succeeded"[^}]*\} [1-9]/);
+    expect(text).toMatch(/agent_tool_calls_total\{[^}]*tool="stripe__pay_vendor_deposit"[^}]*outcome="ok"[^}]*\} 1/);
+    expect(text).toMatch(/agent_steps_total\{[^}]*kind="model_turn"[^}]*\} [1-9]/);
+    expect(text).toMatch(/queue_jobs\{[^}]*state="waiting"[^}]*\} \d+/);
+    expect(text).toMatch(/approvals_pending(\{[^}]*\})? \d+/);
   });
 
   it("the sweeper re-enqueues a paused run whose approval was decided while nothing was listening", async () => {

@@ -12,6 +12,7 @@ import type { DatabaseHandle } from "../drizzle/client.js";
 import type { Config } from "../lib/config.js";
 import { AppError } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
+import type { RunMetrics } from "./metrics.js";
 import type { RedisRunProgressPublisher } from "./progress.js";
 import { RUN_QUEUE, runJobData } from "./run-queue.js";
 
@@ -26,6 +27,7 @@ export interface RunWorkerDeps {
   connection: ConnectionOptions;
   concurrency: number;
   publisher?: Pick<RedisRunProgressPublisher, "publish">;
+  metrics?: RunMetrics;
   prefix?: string;
 }
 
@@ -41,7 +43,7 @@ function isPermanent(error: unknown): boolean {
 }
 
 export function startRunWorker(deps: RunWorkerDeps): RunWorker {
-  const { handle, config, logger, model, publisher } = deps;
+  const { handle, config, logger, model, publisher, metrics } = deps;
   const stopping = new AbortController();
 
   const processJob = async (job: Job): Promise<{ status: string }> => {
@@ -50,6 +52,7 @@ export function startRunWorker(deps: RunWorkerDeps): RunWorker {
     const { workspaceId, runId } = parsed.data;
     const events = new RunEvents();
     if (publisher) events.subscribe((event) => publisher.publish(event));
+    if (metrics) events.subscribe((event) => metrics.observe(event));
     try {
       const run = await executeRun({ handle, config, logger, model, workspaceId, runId, events, stop: stopping.signal });
       // Stopped at a step boundary by shutdown: fail this attempt so the job is retried and the run resumes elsewhere.

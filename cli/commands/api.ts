@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { createMetricsRegistry } from "../../lib/metrics.js";
 import { RunQueue, redisConnection } from "../../workers/run-queue.js";
 import { createRuntime, describeDatabase, openDatabase } from "../runtime.js";
 import { assertRedisReachable, onShutdown, startApiServer } from "../services.js";
@@ -12,7 +13,8 @@ export function registerApi(program: Command): void {
       await assertRedisReachable(runtime.config.redisUrl);
       const handle = await openDatabase(runtime);
       const queue = new RunQueue(redisConnection(runtime.config.redisUrl));
-      const api = await startApiServer(runtime, handle, queue);
+      const registry = createMetricsRegistry("api");
+      const api = await startApiServer(runtime, handle, queue, registry);
       runtime.logger.info({ port: runtime.config.port, database: describeDatabase(runtime.config) }, "API listening");
       onShutdown(runtime, async () => {
         await api.close();

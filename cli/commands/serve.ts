@@ -3,6 +3,7 @@ import { createApiKey } from "../../domain/api-keys.js";
 import { ensureWorkspace } from "../../domain/workspaces.js";
 import { apiKeys } from "../../drizzle/schema/index.js";
 import type { DatabaseHandle } from "../../drizzle/client.js";
+import { createMetricsRegistry } from "../../lib/metrics.js";
 import { createRuntime, describeDatabase, openDatabase } from "../runtime.js";
 import { assertRedisReachable, onShutdown, startApiServer, startWorkerProcess } from "../services.js";
 
@@ -26,8 +27,10 @@ export function registerServe(program: Command): void {
       const handle = await openDatabase(runtime);
       const token = await firstKey(handle, config.workspace);
       // MCP servers run in-process inside the worker's runs: the in-memory transport, one owner of PGlite.
-      const worker = startWorkerProcess(runtime, handle);
-      const api = await startApiServer(runtime, handle, worker.queue, "serve").catch(async (error: unknown) => {
+      // One registry: the API's /metrics shows the worker's run and queue metrics too.
+      const registry = createMetricsRegistry("serve");
+      const worker = startWorkerProcess(runtime, handle, registry);
+      const api = await startApiServer(runtime, handle, worker.queue, registry).catch(async (error: unknown) => {
         await worker.close();
         await handle.close();
         throw error;
