@@ -26,6 +26,7 @@ import { healthRoutes } from "./routes/health.js";
 import { outboxRoutes } from "./routes/outbox/routes.js";
 import { runRoutes } from "./routes/runs/routes.js";
 import type { ApiContextExtras, ApiState } from "./state.js";
+import { webhookRoutes } from "./webhooks/routes.js";
 
 export type { ApiDeps } from "./deps.js";
 export type Api = Koa<ApiState, ApiContextExtras>;
@@ -34,7 +35,7 @@ const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** Every route the API serves; the OpenAPI document is generated from this same list. */
 export function apiRoutes(deps: ApiDeps, document: () => OpenApiDocument): RouteDefinition[] {
-  return [...healthRoutes(deps, document), ...conversationRoutes(deps), ...runRoutes(deps), ...approvalRoutes(deps), ...eventRoutes(deps), ...outboxRoutes(deps)];
+  return [...healthRoutes(deps, document), ...conversationRoutes(deps), ...runRoutes(deps), ...approvalRoutes(deps), ...eventRoutes(deps), ...outboxRoutes(deps), ...webhookRoutes(deps)];
 }
 
 export function createApi(deps: ApiDeps): Api {

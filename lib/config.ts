@@ -62,6 +62,7 @@ const envSchema = z
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_BASE_URL: httpUrl,
     SLACK_ALLOWED_CHANNELS: z.string().regex(/^\s*[#A-Za-z0-9_-]+(\s*,\s*[#A-Za-z0-9_-]+)*\s*$/, { error: "must be comma-separated channel names or ids, e.g. event-planning,C0123ABCD" }).default("event-planning"),
+    SLACK_APPROVERS: z.string().regex(/^\s*[UW][A-Z0-9]{2,}(\s*,\s*[UW][A-Z0-9]{2,})*\s*$/, { error: "must be comma-separated Slack user ids, e.g. U0123ABCD,U0456EFGH" }).optional(),
     STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, { error: "must be a Stripe secret key (sk_test_… or sk_live_…)" }).optional(),
     STRIPE_WEBHOOK_SECRET: z.string().startsWith("whsec_", { error: "must be a Stripe webhook secret (whsec_…)" }).optional(),
     STRIPE_BASE_URL: httpUrl,
@@ -138,7 +139,8 @@ export interface Config {
   worker: { concurrency: number; shutdownSeconds: number; metricsPort: number };
   /** Requests per API key per minute. */
   api: { rateLimitPerMinute: number };
-  slack: { botToken?: string; signingSecret?: string; baseUrl?: string; allowedChannels: string[] };
+  /** `approvers`: Slack user ids whose Approve/Reject clicks count; unset means anyone who can see the internal approvals channel. */
+  slack: { botToken?: string; signingSecret?: string; baseUrl?: string; allowedChannels: string[]; approvers?: string[] };
   stripe: { secretKey?: string; webhookSecret?: string; baseUrl?: string; maxAmountMinor: number; depositPaymentMethod?: string };
   twilio: { accountSid?: string; authToken?: string; fromNumber?: string; baseUrl?: string; quietHours: { start: string; end: string }; maxPerRecipientPerHour: number };
   google: { clientId?: string; clientSecret?: string; refreshToken?: string; baseUrl?: string; calendarId: string };
@@ -197,7 +199,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     worker: { concurrency: env.WORKER_CONCURRENCY, shutdownSeconds: env.WORKER_SHUTDOWN_SECONDS, metricsPort: env.WORKER_METRICS_PORT },
     api: { rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE },
     agent: { maxSteps: env.AGENT_MAX_STEPS, maxTokens: env.AGENT_MAX_TOKENS, maxCostUsd: env.AGENT_MAX_COST_USD, maxWallSeconds: env.AGENT_MAX_WALL_SECONDS, approvalTtlSeconds: env.APPROVAL_TTL_SECONDS },
-    slack: { botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, baseUrl: env.SLACK_BASE_URL, allowedChannels: splitList(env.SLACK_ALLOWED_CHANNELS).map((c) => c.replace(/^#/, "")) },
+    slack: { botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, baseUrl: env.SLACK_BASE_URL, allowedChannels: splitList(env.SLACK_ALLOWED_CHANNELS).map((c) => c.replace(/^#/, "")), ...(env.SLACK_APPROVERS ? { approvers: splitList(env.SLACK_APPROVERS) } : {}) },
     stripe: { secretKey: env.STRIPE_SECRET_KEY, webhookSecret: env.STRIPE_WEBHOOK_SECRET, baseUrl: env.STRIPE_BASE_URL, maxAmountMinor: env.STRIPE_MAX_AMOUNT_MINOR, depositPaymentMethod: env.STRIPE_DEPOSIT_PAYMENT_METHOD },
     twilio: {
       accountSid: env.TWILIO_ACCOUNT_SID,
