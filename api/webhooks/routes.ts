@@ -9,6 +9,7 @@
  */
 import type { ApiDeps } from "../deps.js";
 import { defineRoute, type RouteDefinition } from "../route.js";
+import { countedWebhook } from "./outcome.js";
 import { handleSlackInteraction } from "./slack-interactions.js";
 
 const DEFAULT_WEBHOOK_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -35,7 +36,7 @@ export function webhookRoutes(deps: ApiDeps): RouteDefinition[] {
           401: { description: "Missing, forged or stale Slack signature" },
           413: { description: "Body larger than the API accepts" },
         },
-        handle: (ctx) => handleSlackInteraction(deps, ctx, { signingSecret: slackSecret, bodyLimitBytes }),
+        handle: countedWebhook(deps.metrics, "slack", (ctx) => handleSlackInteraction(deps, ctx, { signingSecret: slackSecret, bodyLimitBytes })),
       }),
     );
   } else {

@@ -76,13 +76,21 @@ function post(body: string, headers: Record<string, string>, app: Api = slackApp
 const enqueuedFor = (runId: string) => h.scheduler.calls.filter((call) => call.runId === runId).length;
 const replyText = (res: { body: unknown }) => bodyOf<{ text: string; response_type: string }>(res);
 
+/** `webhook_deliveries_total{provider="slack",outcome}` as /metrics would show it. */
+async function outcomeCount(outcome: string): Promise<number> {
+  const metric = await h.deps.metrics.getSingleMetric("webhook_deliveries_total")?.get();
+  return metric?.values.find((v) => v.labels.provider === "slack" && v.labels.outcome === outcome)?.value ?? 0;
+}
+
 describe("POST /webhooks/slack/interactions", () => {
   it("approves from the Approve button as the Slack user, resumes the run and records the delivery", async () => {
     const { ctx } = await h.workspace();
     const approval = await pendingApproval(ctx);
     const token = tokenFor(approval);
     const body = clickBody({ token, decision: "approve", userId: "U0ANA" });
+    const accepted = await outcomeCount("accepted");
     const res = await post(body, slackHeaders(body)).expect(200);
+    expect(await outcomeCount("accepted")).toBe(accepted + 1);
     expect(replyText(res)).toMatchObject({ response_type: "ephemeral", text: expect.stringContaining("Approved by <@U0ANA>") as string });
     expect(await getApproval(ctx, approval.id)).toMatchObject({ status: "approved", decidedBy: "webhook:slack:U0ANA" });
     expect(h.scheduler.calls).toContainEqual({ workspaceId: ctx.workspaceId, runId: approval.runId });
@@ -109,7 +117,9 @@ describe("POST /webhooks/slack/interactions", () => {
     const body = clickBody({ token: tokenFor(approval), decision: "approve" });
     const headers = slackHeaders(body);
     await post(body, headers).expect(200);
+    const duplicates = await outcomeCount("duplicate");
     const again = await post(body, headers).expect(200);
+    expect(await outcomeCount("duplicate")).toBe(duplicates + 1);
     expect(replyText(again).text).toContain("already received");
     expect((await getApproval(ctx, approval.id)).status).toBe("approved");
     expect(enqueuedFor(approval.runId)).toBe(1);
@@ -145,15 +155,17 @@ describe("POST /webhooks/slack/interactions", () => {
 
   describe("refuses a request Slack did not sign, before reading it", () => {
     it.each([
-      ["forged", (body: string) => ({ ...slackHeaders(body), "X-Slack-Signature": `v0=${"ab".repeat(32)}` })],
-      ["signed with another secret", (body: string) => slackHeaders(body, { secret: "someone-elses-signing-secret" })],
-      ["stale (signed 6 minutes ago)", (body: string) => slackHeaders(body, { timestamp: Math.floor(Date.now() / 1000) - 360 })],
-      ["unsigned", () => ({})],
-    ])("%s: 401, nothing decided, recorded or enqueued", async (_name, headersFor) => {
+      ["forged", "rejected_signature", (body: string) => ({ ...slackHeaders(body), "X-Slack-Signature": `v0=${"ab".repeat(32)}` })],
+      ["signed with another secret", "rejected_signature", (body: string) => slackHeaders(body, { secret: "someone-elses-signing-secret" })],
+      ["stale (signed 6 minutes ago)", "rejected_stale", (body: string) => slackHeaders(body, { timestamp: Math.floor(Date.now() / 1000) - 360 })],
+      ["unsigned", "rejected_signature", () => ({})],
+    ])("%s: 401, nothing decided, recorded or enqueued, counted as %s", async (_name, outcome, headersFor) => {
       const { ctx } = await h.workspace();
       const approval = await pendingApproval(ctx);
       const body = clickBody({ token: tokenFor(approval), decision: "approve" });
+      const before = await outcomeCount(outcome);
       const res = await post(body, headersFor(body)).expect(401);
+      expect(await outcomeCount(outcome)).toBe(before + 1);
       expect(errorOf(res).code).toBe("unauthorized");
       expect((await getApproval(ctx, approval.id)).status).toBe("pending");
       expect(enqueuedFor(approval.runId)).toBe(0);

@@ -18,6 +18,7 @@ import { APPROVAL_ACTION_IDS, parseApprovalButtonValue, type ApprovalDecision } 
 import type { ApiDeps } from "../deps.js";
 import { handToWorkers } from "../enqueue.js";
 import { ERROR_STATUS } from "../errors.js";
+import type { HandledOutcome } from "./outcome.js";
 import type { ApiContext } from "../state.js";
 import { readRawBody } from "./raw-body.js";
 import { verifySlackSignature } from "./verify.js";
@@ -52,7 +53,7 @@ export interface SlackInteractionsOptions {
   bodyLimitBytes: number;
 }
 
-export async function handleSlackInteraction(deps: ApiDeps, ctx: ApiContext, options: SlackInteractionsOptions): Promise<void> {
+export async function handleSlackInteraction(deps: ApiDeps, ctx: ApiContext, options: SlackInteractionsOptions): Promise<HandledOutcome> {
   const raw = await readRawBody(ctx, options.bodyLimitBytes);
   verifySlackSignature({ signingSecret: options.signingSecret, rawBody: raw, timestamp: ctx.get("X-Slack-Request-Timestamp") || undefined, signature: ctx.get("X-Slack-Signature") || undefined });
 
@@ -62,7 +63,7 @@ export async function handleSlackInteraction(deps: ApiDeps, ctx: ApiContext, opt
     // Another kind of interaction (a shortcut, another button): acknowledged, nothing of ours to do.
     ctx.status = 200;
     ctx.body = "";
-    return;
+    return "ignored";
   }
   const { action, decision } = found;
   const log = ctx.state.log.child({ slackUser: payload.user.id });
@@ -71,7 +72,7 @@ export async function handleSlackInteraction(deps: ApiDeps, ctx: ApiContext, opt
   if (approvers && !approvers.includes(payload.user.id)) {
     log.info("slack approval click by a user who is not an approver");
     ctx.body = reply("You are not one of this planner's approvers (SLACK_APPROVERS), so your click was not counted.");
-    return;
+    return "ignored";
   }
 
   let claims: ApprovalTokenClaims;
@@ -84,7 +85,7 @@ export async function handleSlackInteraction(deps: ApiDeps, ctx: ApiContext, opt
     if (!(error instanceof AppError)) throw error;
     log.info({ reason: error.message }, "slack approval button refused");
     ctx.body = reply("This approval button is no longer valid (it has expired or was not issued by this planner).");
-    return;
+    return "ignored";
   }
 
   const interactionId = payload.trigger_id ?? `${payload.user.id}:${action.action_ts ?? ""}`;
@@ -101,7 +102,7 @@ export async function handleSlackInteraction(deps: ApiDeps, ctx: ApiContext, opt
   if (duplicate && delivery.status !== "received") {
     log.info({ deliveryId: delivery.id }, "slack interaction redelivered; already handled");
     ctx.body = reply("Your decision was already received.");
-    return;
+    return "duplicate";
   }
 
   try {
@@ -109,12 +110,14 @@ export async function handleSlackInteraction(deps: ApiDeps, ctx: ApiContext, opt
     await handToWorkers(deps, ctx, { workspaceId: claims.workspaceId, runId: decided.runId });
     await markWebhookDelivery(deps.db, delivery.id, { status: "processed", workspaceId: claims.workspaceId });
     ctx.body = reply(decision === "approve" ? `Approved by <@${payload.user.id}>: ${decided.approval.summary}` : `Rejected by <@${payload.user.id}>: ${decided.approval.summary}`);
+    return "accepted";
   } catch (error) {
     // Only a refusal (4xx: decided, expired, not found in the token's workspace) is answered as text; a fault stays a fault.
     if (!(error instanceof AppError) || ERROR_STATUS[error.code] >= 500) throw error;
     await markWebhookDelivery(deps.db, delivery.id, { status: "ignored", error: `${error.code}: ${error.message}`.slice(0, 4000), workspaceId: claims.workspaceId });
     log.info({ code: error.code, approvalId: claims.approvalId }, "slack approval decision refused");
     ctx.body = reply(refusalText(error));
+    return "ignored";
   }
 }
 

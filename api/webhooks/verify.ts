@@ -8,14 +8,15 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import Stripe from "stripe";
 import twilio from "twilio";
 import { AppError } from "../../lib/errors.js";
+import { STALE_REASON } from "./outcome.js";
 
 /** Slack's documented replay window: requests signed more than five minutes ago are refused. */
 export const SLACK_MAX_AGE_SECONDS = 5 * 60;
 /** Stripe's default tolerance, passed explicitly so the window is visible here. */
 export const STRIPE_TOLERANCE_SECONDS = 300;
 
-function unauthorized(message: string): AppError {
-  return new AppError("unauthorized", message);
+function unauthorized(message: string, stale = false): AppError {
+  return new AppError("unauthorized", message, stale ? { reason: STALE_REASON } : undefined);
 }
 
 function equalSecrets(presented: Buffer, expected: Buffer): boolean {
@@ -43,7 +44,7 @@ export function verifySlackSignature(input: SlackSignatureInput): void {
   if (!timestamp || !signature) throw unauthorized("Slack request is missing X-Slack-Request-Timestamp or X-Slack-Signature");
   if (!/^\d{1,12}$/.test(timestamp)) throw unauthorized("X-Slack-Request-Timestamp must be seconds since the epoch");
   const nowSeconds = Math.floor((input.now ?? new Date()).getTime() / 1000);
-  if (Math.abs(nowSeconds - Number(timestamp)) > SLACK_MAX_AGE_SECONDS) throw unauthorized("Slack request timestamp is more than 5 minutes from now; refusing a possible replay");
+  if (Math.abs(nowSeconds - Number(timestamp)) > SLACK_MAX_AGE_SECONDS) throw unauthorized("Slack request timestamp is more than 5 minutes from now; refusing a possible replay", true);
   const match = /^v0=([0-9a-f]{64})$/.exec(signature);
   if (!match?.[1]) throw unauthorized("X-Slack-Signature must be v0=<64 hex digits>");
   const body = typeof rawBody === "string" ? Buffer.from(rawBody, "utf8") : rawBody;
@@ -91,6 +92,7 @@ export function verifyStripeSignature(input: StripeSignatureInput): Stripe.Event
   } catch (error) {
     // The SDK's message says which part failed (no signature for the secret, timestamp outside the tolerance) and nothing secret.
     const reason = error instanceof Error ? error.message.split("\n")[0] : "invalid signature";
-    throw new AppError("unauthorized", `Stripe signature refused: ${reason}`, undefined, { cause: error });
+    const stale = error instanceof Stripe.errors.StripeSignatureVerificationError && /tolerance/i.test(error.message);
+    throw new AppError("unauthorized", `Stripe signature refused: ${reason}`, stale ? { reason: STALE_REASON } : undefined, { cause: error });
   }
 }
