@@ -6,7 +6,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { getApproval, listApprovals } from "../domain/approvals.js";
 import type { DomainContext } from "../domain/context.js";
-import { listMessages } from "../domain/conversations.js";
+import { listMessages, type CreateConversationInput } from "../domain/conversations.js";
 import { listEvents } from "../domain/events.js";
 import { submitPlanningRequest } from "../domain/planning-requests.js";
 import { getRun, listRunSteps } from "../domain/runs.js";
@@ -65,12 +65,18 @@ interface Harness {
   decide(decision: "approve" | "reject", options?: { note?: string; editedArgs?: Record<string, unknown> }): Promise<void>;
 }
 
-async function harness(script: ScriptedTurn[], env: Record<string, string> = {}, request = "Plan a 2-day offsite for 40 people in Lisbon in March 2027, budget EUR 30000"): Promise<Harness> {
+async function harness(
+  script: ScriptedTurn[],
+  env: Record<string, string> = {},
+  request = "Plan a 2-day offsite for 40 people in Lisbon in March 2027, budget EUR 30000",
+  conversation?: CreateConversationInput,
+): Promise<Harness> {
   const fake = await startFakeAnthropic(script);
   const config = loadConfig({ EVENT_PLANNER_DATA_DIR: dataDir, ANTHROPIC_API_KEY: "sk-ant-test-key", ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_MODEL: MODEL, ...env });
   const workspace = await ensureWorkspace(database.db, `loop-${randomBytes(4).toString("hex")}`);
   const ctx: DomainContext = { db: database.db, workspaceId: workspace.id, actor: { kind: "system" } };
-  const { run, conversation } = await submitPlanningRequest(ctx, { content: request, provider: "anthropic", model: MODEL });
+  const submitted = await submitPlanningRequest(ctx, { content: request, provider: "anthropic", model: MODEL, ...(conversation ? { conversation } : {}) });
+  const { run } = submitted;
   const mcp = await McpClientManager.connect({ config, logger, workspace, handle: database.handle, runId: run.id });
   open.push({ fake, mcp });
   const model = createAnthropicModel(config, { maxRetries: 2 });
@@ -84,7 +90,7 @@ async function harness(script: ScriptedTurn[], env: Record<string, string> = {},
     workspace,
     ctx,
     runId: run.id,
-    conversationId: conversation.id,
+    conversationId: submitted.conversation.id,
     events,
     go: async () => runAgent({ db: database.db, config, logger, model, provider: "anthropic", mcp, events: bus }, { workspace: await reread(), runId: run.id }),
     async decide(decision, options = {}) {
@@ -278,6 +284,28 @@ describe("approvals in the loop", () => {
     // Resuming a finished run changes nothing and pays nothing more.
     expect((await h.go()).status).toBe("succeeded");
     expect(await listOutbox(h.ctx, "payment")).toHaveLength(1);
+  });
+
+  it("answers a request that came from a Slack thread in that thread: the wait for approval, then the plan, once each", async () => {
+    const thread = { channel: "D0ANA00001", ts: "1712345678.000100" };
+    const h = await harness(
+      [{ content: [toolUse("toolu_pay", "stripe__pay_vendor_deposit", deposit)], stop_reason: "tool_use", usage: usage() }, done("Deposit paid; the plan is ready.")],
+      {},
+      undefined,
+      { channel: "slack", externalRef: `${thread.channel}:${thread.ts}` },
+    );
+    expect((await h.go()).status).toBe("awaiting_approval");
+    await h.decide("approve");
+    expect((await h.go()).status).toBe("succeeded");
+    expect((await h.go()).status).toBe("succeeded");
+    // The outbox lists newest first.
+    const inThread = (await listOutbox(h.ctx, "slack")).filter((post) => post.data.channel === thread.channel);
+    expect(inThread.map((post) => [post.data.thread_ts, post.data.text])).toEqual([
+      [thread.ts, "Deposit paid; the plan is ready."],
+      [thread.ts, expect.stringMatching(/^Waiting for the team's approval: Pay Tagus Riverside Hall/)],
+    ]);
+    // The model is never offered the loop's own answering tool.
+    expect(JSON.stringify(h.fake.requests[0]?.body)).not.toContain("answer_in_thread");
   });
 
   it("tells the model about a rejection, with the note, and continues", async () => {

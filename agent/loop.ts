@@ -8,13 +8,14 @@
 import { and, eq } from "drizzle-orm";
 import { createApproval, expireApprovals, getApproval, listApprovals } from "../domain/approvals.js";
 import type { DomainContext } from "../domain/context.js";
-import { addMessage, listMessages } from "../domain/conversations.js";
+import { addMessage, getConversation, listMessages } from "../domain/conversations.js";
 import { appendRunStep, getRun, listRunSteps, transitionRun, workspaceUsage } from "../domain/runs.js";
 import { messages as messagesTable, type Approval, type Run, type RunStepKind, type Workspace } from "../drizzle/schema/index.js";
 import { canonicalHash } from "../lib/canonical-json.js";
 import type { Config } from "../lib/config.js";
 import { AppError, isOutcomeUnknown } from "../lib/errors.js";
 import type { Logger } from "../lib/logger.js";
+import { parseSlackThreadRef } from "../domain/slack-threads.js";
 import { RunEvents } from "./events.js";
 import { checkRunLimits, checkWorkspaceBudget, startOfMonthUtc } from "./limits.js";
 import type { McpClientManager, McpToolDescriptor } from "./mcp/manager.js";
@@ -296,6 +297,7 @@ class RunExecution {
   /** Stop in awaiting_approval and tell the team in Slack; the post is keyed by approval, so re-posting on a resume is a replay. */
   private async pause(waiting: Approval[]): Promise<Run> {
     for (const approval of waiting) await this.postToSlack(approval);
+    for (const approval of waiting) await this.answerRequester(`Waiting for the team's approval: ${approval.summary}`, `slack-waiting-${approval.id}`);
     const summaries = waiting.map((approval) => approval.summary).join(" ");
     await this.append("status_change", { to: "awaiting_approval", reason: `Waiting for approval: ${summaries}`.slice(0, 2000) });
     this.run = await transitionRun(this.ctx, this.run.id, "awaiting_approval");
@@ -320,6 +322,24 @@ class RunExecution {
     }
   }
 
+  /**
+   * A request that came from a Slack thread gets its answers there. Posted before the run's state
+   * moves on and keyed, so a crash in between re-posts nothing; a Slack failure never fails the run
+   * (the answer is stored and shown by the API either way).
+   */
+  private async answerRequester(text: string, key: string): Promise<void> {
+    if (!this.tools.has("slack__answer_in_thread")) return;
+    try {
+      const conversation = await getConversation(this.ctx, this.run.conversationId);
+      const thread = conversation.channel === "slack" ? parseSlackThreadRef(conversation.externalRef) : undefined;
+      if (!thread) return;
+      const result = await this.deps.mcp.callTool("slack__answer_in_thread", { channel: thread.channel, threadTs: thread.threadTs, text: text.slice(0, 40_000), idempotency_key: key });
+      if (result.isError) this.deps.logger.warn({ runId: this.run.id, error: resultText(result) }, "could not answer in the Slack thread");
+    } catch (error) {
+      this.deps.logger.warn({ runId: this.run.id, err: error }, "could not answer in the Slack thread");
+    }
+  }
+
   private async finish(text: string): Promise<Run> {
     const answer = text || "(The planner finished without a written answer.)";
     // A resume after a crash between these two writes must not post the answer twice.
@@ -329,10 +349,12 @@ class RunExecution {
       .where(and(eq(messagesTable.workspaceId, this.workspace.id), eq(messagesTable.runId, this.run.id), eq(messagesTable.role, "assistant")))
       .limit(1);
     if (!already) await addMessage(this.ctx, this.run.conversationId, { role: "assistant", content: answer, runId: this.run.id });
+    await this.answerRequester(answer, `slack-answer-${this.run.id}`);
     return this.end("succeeded", { text: answer });
   }
 
   private async end(to: "succeeded" | "failed" | "cancelled", outcome: { text?: string; code?: string; reason?: string }): Promise<Run> {
+    if (to === "failed") await this.answerRequester(`I could not finish this plan: ${outcome.reason ?? "the run failed."}`, `slack-failed-${this.run.id}`);
     const usage = { ...this.state.usage, costMicros: this.state.costMicros };
     await this.append("status_change", { to, ...(outcome.reason ? { reason: outcome.reason } : {}), ...(outcome.code ? { code: outcome.code } : {}) });
     const error = to === "failed" ? { code: outcome.code ?? "failed", message: outcome.reason ?? "The run failed." } : undefined;

@@ -8,7 +8,7 @@ import type { McpToolDescriptor } from "./mcp/manager.js";
 import type { ModelTool } from "./model/types.js";
 
 /** Tools the loop itself calls (posting an approval to Slack); offering them to the model would let it forge approval requests. */
-export const LOOP_ONLY_TOOLS: ReadonlySet<string> = new Set(["slack__post_approval_request"]);
+export const LOOP_ONLY_TOOLS: ReadonlySet<string> = new Set(["slack__post_approval_request", "slack__answer_in_thread"]);
 
 const IDEMPOTENCY_PROPERTY = "idempotency_key";
 

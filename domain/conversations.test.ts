@@ -6,6 +6,7 @@ import {
   MAX_MESSAGE_LENGTH,
   addMessage,
   createConversation,
+  ensureExternalConversation,
   findConversationByExternalRef,
   getConversation,
   getConversationThread,
@@ -67,6 +68,16 @@ describeEachDriver("conversations", (t) => {
     expect((await findConversationByExternalRef(ctx, ref))?.id).toBe(conversation.id);
     expect(await findConversationByExternalRef(ctx, "C42:unknown")).toBeUndefined();
     await expect(findConversationByExternalRef(ctx, " ")).rejects.toMatchObject({ code: "validation_failed" });
+  });
+
+  it("maps one outside thread to one conversation, even when its first two events arrive at once", async () => {
+    const ctx = await newWorkspaceContext(t().db);
+    const ref = `C42:${randomUUID()}`;
+    const [a, b] = await Promise.all([ensureExternalConversation(ctx, { channel: "slack", externalRef: ref, title: "Offsite" }), ensureExternalConversation(ctx, { channel: "slack", externalRef: ref })]);
+    expect(a.id).toBe(b.id);
+    expect(a).toMatchObject({ channel: "slack", externalRef: ref });
+    const other = await newWorkspaceContext(t().db);
+    expect((await ensureExternalConversation(other, { channel: "slack", externalRef: ref })).id).not.toBe(a.id);
   });
 
   it("returns the thread with messages and runs in creation order", async () => {

@@ -57,10 +57,7 @@ export async function listConversations(ctx: DomainContext, input: z.input<typeo
     .limit(pageSize(limit));
 }
 
-/**
- * The conversation a Slack thread (or another outside channel) maps to. Nothing in the schema makes
- * the reference unique, so if two ever exist the most recently active one wins.
- */
+/** The conversation a Slack thread (or another outside channel) maps to; unique per workspace. */
 export async function findConversationByExternalRef(ctx: DomainContext, ref: string): Promise<Conversation | undefined> {
   const externalRef = parseInput(z.string().trim().min(1, { error: "must not be empty" }).max(500), ref);
   const [row] = await ctx.db
@@ -69,6 +66,22 @@ export async function findConversationByExternalRef(ctx: DomainContext, ref: str
     .where(and(eq(conversations.workspaceId, ctx.workspaceId), eq(conversations.externalRef, externalRef)))
     .orderBy(desc(conversations.updatedAt), desc(conversations.id))
     .limit(1);
+  return row;
+}
+
+/**
+ * The conversation for an outside thread (a Slack `channel:thread_ts`), created on its first message.
+ * Two events of a new thread may arrive at once; the unique (workspace, externalRef) key makes the
+ * second insert a no-op, so both get the same conversation.
+ */
+export async function ensureExternalConversation(ctx: DomainContext, input: { channel: Conversation["channel"]; externalRef: string; title?: string }): Promise<Conversation> {
+  const values = parseInput(createConversationInput, input);
+  await ctx.db
+    .insert(conversations)
+    .values({ ...values, workspaceId: ctx.workspaceId })
+    .onConflictDoNothing({ target: [conversations.workspaceId, conversations.externalRef] });
+  const row = await findConversationByExternalRef(ctx, input.externalRef);
+  if (!row) throw new Error(`conversation ${input.externalRef} was inserted and removed meanwhile`);
   return row;
 }
 

@@ -143,6 +143,8 @@ export const POLICY_TABLE: Readonly<Record<string, PolicyRow>> = {
   slack__add_reaction: { rule: "conditional", category: "outside_people", why: "the channel is not an internal one", check: slackOutsideChannel },
   // Asking for an approval in an internal channel must not itself need one, or nothing could be approved.
   slack__post_approval_request: { rule: "conditional", category: "outside_people", why: "the channel is not an internal one", check: slackOutsideChannel },
+  // Loop-only: the answer goes to the person who asked, in their own thread, which the server checks.
+  slack__answer_in_thread: never("answers the requester in the thread their request came from; nobody else is reached"),
 
   // Creating a customer record charges nobody and Stripe emails nobody; invoices and payments to them are gated.
   stripe__create_customer: never("creates a customer record; nobody is charged or emailed"),

@@ -10,6 +10,7 @@
 import type { ApiDeps } from "../deps.js";
 import { defineRoute, type RouteDefinition } from "../route.js";
 import { countedWebhook } from "./outcome.js";
+import { handleSlackEvent } from "./slack-events.js";
 import { handleSlackInteraction } from "./slack-interactions.js";
 
 const DEFAULT_WEBHOOK_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -20,6 +21,26 @@ export function webhookRoutes(deps: ApiDeps): RouteDefinition[] {
   const slackSecret = deps.config.slack.signingSecret;
   if (slackSecret) {
     routes.push(
+      defineRoute({
+        method: "post",
+        path: "/webhooks/slack/events",
+        operationId: "slackEvents",
+        summary: "Slack Events API: app mentions and direct messages become planning requests",
+        description:
+          "Signed by Slack (`X-Slack-Signature`, `X-Slack-Request-Timestamp`, at most 5 minutes old); JSON. `url_verification` is answered with its challenge. " +
+          "An `app_mention`, or a `message` in a DM with the app, becomes a message in the conversation of its Slack thread (in the EVENT_PLANNER_WORKSPACE workspace) and a run a worker plans; the answer is posted in the thread. " +
+          "Redeliveries (`X-Slack-Retry-Num`) of an `event_id` are acknowledged and create nothing. Other events (bots, edits, channel messages without a mention) are acknowledged and ignored.",
+        tag: "webhooks",
+        auth: false,
+        request: {},
+        responses: {
+          200: { description: "Acknowledged; for `url_verification`, `{ challenge }`" },
+          400: { description: "Signed, but not Slack event JSON; `details.field` names the problem" },
+          401: { description: "Missing, forged or stale Slack signature" },
+          413: { description: "Body larger than the API accepts" },
+        },
+        handle: countedWebhook(deps.metrics, "slack", (ctx) => handleSlackEvent(deps, ctx, { signingSecret: slackSecret, bodyLimitBytes })),
+      }),
       defineRoute({
         method: "post",
         path: "/webhooks/slack/interactions",
@@ -40,7 +61,7 @@ export function webhookRoutes(deps: ApiDeps): RouteDefinition[] {
       }),
     );
   } else {
-    deps.logger.info("POST /webhooks/slack/interactions is not served: SLACK_SIGNING_SECRET is not set");
+    deps.logger.info("POST /webhooks/slack/events and /webhooks/slack/interactions are not served: SLACK_SIGNING_SECRET is not set");
   }
   return routes;
 }

@@ -5,7 +5,7 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureWorkspace } from "../../domain/workspaces.js";
-import type { DatabaseDriver } from "../../drizzle/client.js";
+import type { Database, DatabaseDriver } from "../../drizzle/client.js";
 import { createLogger } from "../../lib/logger.js";
 import { createMetricsRegistry } from "../../lib/metrics.js";
 import { createTestDatabase, DRIVERS, type TestDatabase } from "../../test/db.js";
@@ -56,6 +56,8 @@ export interface ConformanceOptions {
   isolation: (connect: Connect) => Promise<void>;
   /** Environment for the stdio child (credentials left out means the sandbox backend). */
   stdioEnv?: Record<string, string>;
+  /** Rows the good cases need that no tool creates (e.g. a conversation that came from Slack), made before the calls. */
+  prepare?: (db: Database, workspaceName: string) => Promise<void>;
   /** Extra tests over the same connections. */
   extra?: (connect: Connect) => void;
 }
@@ -155,6 +157,7 @@ export function describeMcpConformance(options: ConformanceOptions): void {
 
     it("calls every tool with good input, and with bad input gets a tool error naming the field", async () => {
       expect(options.cases.map((c) => c.tool).sort()).toEqual(options.definition().tools.map((t) => t.name).sort());
+      await options.prepare?.(database.db, "conf-calls");
       const { client, close } = await connect("conf-calls");
       const ids: Ids = {};
       try {

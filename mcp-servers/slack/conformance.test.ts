@@ -1,12 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { expect } from "vitest";
+import { ensureExternalConversation } from "../../domain/conversations.js";
+import { ensureWorkspace } from "../../domain/workspaces.js";
 import { loadConfig } from "../../lib/config.js";
 import { createLogger } from "../../lib/logger.js";
 import { describeMcpConformance, freshKey, type ConformanceCase } from "../host/conformance.js";
 import { callError, callOk } from "../host/testing.js";
+import { slackThreadRef } from "../../domain/slack-threads.js";
 import { createSlackServerFromConfig } from "./server.js";
 
 const logger = createLogger({ level: "silent" });
+
+/** A DM thread a planning request came from (the Slack events webhook creates its conversation). */
+const REQUEST_THREAD = { channel: "D0CONFORM1", ts: "1712345678.000100" };
 
 /** Every tool, in the order a planner would use them, each with good and bad input. */
 const CASES: ConformanceCase[] = [
@@ -28,6 +34,12 @@ const CASES: ConformanceCase[] = [
   { tool: "read_thread", good: (ids) => ({ threadTs: ids.ts }), bad: (ids) => ({ threadTs: ids.ts, limit: 500 }), field: /limit/ },
   { tool: "read_channel", good: () => ({ channel: "event-planning" }), bad: () => ({ channel: "#two words" }), field: /channel/ },
   {
+    tool: "answer_in_thread",
+    good: () => ({ channel: REQUEST_THREAD.channel, threadTs: REQUEST_THREAD.ts, text: "Here is the plan", idempotency_key: freshKey("answer") }),
+    bad: () => ({ channel: "#event-planning", threadTs: REQUEST_THREAD.ts, text: "x", idempotency_key: freshKey("bad") }),
+    field: /channel/,
+  },
+  {
     tool: "post_approval_request",
     good: () => ({ approvalId: randomUUID(), summary: "Pay the venue deposit", amountMinor: 500_000, currency: "EUR", recipients: ["Palacio Lisboa"], idempotency_key: freshKey("approval") }),
     bad: () => ({ approvalId: randomUUID(), summary: "Pay", amountMinor: 500_000, idempotency_key: freshKey("bad") }),
@@ -39,6 +51,10 @@ describeMcpConformance({
   server: "slack",
   definition: () => createSlackServerFromConfig({ config: loadConfig({}), logger }),
   cases: CASES,
+  prepare: async (db, workspaceName) => {
+    const workspace = await ensureWorkspace(db, workspaceName);
+    await ensureExternalConversation({ db, workspaceId: workspace.id, actor: { kind: "system" } }, { channel: "slack", externalRef: slackThreadRef(REQUEST_THREAD.channel, REQUEST_THREAD.ts) });
+  },
   idempotency: {
     tool: "post_message",
     args: { text: "Posted once" },

@@ -3,7 +3,7 @@ import { expect, it } from "vitest";
 import { verifyApprovalToken } from "../../domain/approval-tokens.js";
 import { createApproval, decideApproval } from "../../domain/approvals.js";
 import type { DomainContext } from "../../domain/context.js";
-import { createConversation } from "../../domain/conversations.js";
+import { createConversation, ensureExternalConversation } from "../../domain/conversations.js";
 import { createRun, transitionRun } from "../../domain/runs.js";
 import { listOutbox, listSandboxObjects } from "../../domain/sandbox.js";
 import { newWorkspaceContext } from "../../test/context.js";
@@ -190,6 +190,24 @@ describeEachDriver("slack tools (sandbox)", (t) => {
       expect((await callOk<Thread>(client, "read_thread", { channel: "random", threadTs: human.ts })).messages).toHaveLength(1);
       expect(await callError(client, "post_message", { channel: "#nowhere", text: "Hi", idempotency_key: "forbid-post-004" })).toMatch(/^not_found: Slack channel #nowhere was not found \(channel_not_found\)/);
       expect((await listOutbox(ctx, "slack")).map((row) => row.status)).toEqual(["received"]);
+    } finally {
+      await close();
+    }
+  });
+
+  it("answers in the thread a planning request came from, DM included, and in no other thread", async () => {
+    const { ctx, client, close } = await connect(t());
+    try {
+      const other = await connect(t());
+      await other.close();
+      await ensureExternalConversation(ctx, { channel: "slack", externalRef: "D0REQUEST1:1712345678.000100" });
+      await ensureExternalConversation(other.ctx, { channel: "slack", externalRef: "D0THEIRS01:1712345678.000200" });
+      const { message } = await callOk<Posted>(client, "answer_in_thread", { channel: "D0REQUEST1", threadTs: "1712345678.000100", text: "Here is your plan", idempotency_key: "answer-001" });
+      expect(message).toMatchObject({ channel: { id: "D0REQUEST1" }, threadTs: "1712345678.000100", text: "Here is your plan" });
+      expect(await callError(client, "answer_in_thread", { channel: "D0REQUEST1", threadTs: "1712345678.000999", text: "x", idempotency_key: "answer-002" })).toMatch(/^forbidden: no planning request came from thread/);
+      // Another workspace's requester is not ours to answer.
+      expect(await callError(client, "answer_in_thread", { channel: "D0THEIRS01", threadTs: "1712345678.000200", text: "x", idempotency_key: "answer-003" })).toMatch(/^forbidden/);
+      expect((await listOutbox(ctx, "slack")).map((row) => row.data.text)).toEqual(["Here is your plan"]);
     } finally {
       await close();
     }

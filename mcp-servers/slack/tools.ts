@@ -2,6 +2,7 @@ import { z } from "zod";
 import { DEFAULT_APPROVAL_TOKEN_TTL_SECONDS, resolveApprovalSecret, signApprovalToken } from "../../domain/approval-tokens.js";
 import { getApproval } from "../../domain/approvals.js";
 import type { DomainContext } from "../../domain/context.js";
+import { findConversationByExternalRef } from "../../domain/conversations.js";
 import type { Approval } from "../../drizzle/schema/index.js";
 import { AppError, isAppError, ValidationError } from "../../lib/errors.js";
 import { currencyCode, minorUnits, uuid } from "../../lib/formats.js";
@@ -11,6 +12,7 @@ import { defineTool, type Tool, type ToolCallInfo } from "../host/tool.js";
 import { fenceNullable, fenceUntrusted, untrustedText } from "../host/untrusted.js";
 import { APPROVAL_ACTION_IDS, approvalBlocks, approvalFallbackText } from "./approval-blocks.js";
 import { EMOJI_NAME_PATTERN, TS_PATTERN, tsToDate, type PostedMessage, type SlackBackend, type SlackChannel, type SlackMessage } from "./backend.js";
+import { slackThreadRef, SLACK_CONVERSATION_ID } from "../../domain/slack-threads.js";
 import { channelReference, PostingAllowList } from "./channels.js";
 
 export interface SlackToolOptions {
@@ -278,6 +280,31 @@ export function slackTools(backend: SlackBackend, options: SlackToolOptions): To
         const channel = await postingChannel(ctx, input.channel);
         const { alreadyReacted } = await backend.addReaction(ctx, { channel, ts: input.ts, name: input.emoji });
         return { channel: presentChannelRef(channel), ts: input.ts, emoji: input.emoji, alreadyReacted };
+      },
+    }),
+    defineTool({
+      name: "answer_in_thread",
+      title: "Answer in the requester's thread",
+      description:
+        "Post the planner's answer in the Slack thread a planning request came from (an app mention or a direct message), in any channel: " +
+        "only a thread that has a conversation of this workspace may be answered, so it cannot reach anyone who did not ask. Used by the agent loop, never offered to the model. Same idempotency_key: no second answer.",
+      input: {
+        channel: z.string().trim().regex(SLACK_CONVERSATION_ID, { error: "must be a Slack conversation id such as C0123ABCD or D0123ABCD" }).describe("the channel or DM id the request came from"),
+        threadTs: threadTs.describe("the ts of the thread's parent (the request itself when it started the thread)"),
+        text: messageText,
+      },
+      output: { message: postedOutput },
+      annotations: posts,
+      sideEffect: true,
+      effect: "external",
+      retrySafe: true,
+      handler: async (ctx, input, call) => {
+        const conversation = await findConversationByExternalRef(ctx, slackThreadRef(input.channel, input.threadTs));
+        if (conversation?.channel !== "slack") throw new AppError("forbidden", `no planning request came from thread ${input.threadTs} in ${input.channel}; only requesters' threads are answered`, { field: "threadTs" });
+        // The ids came from Slack's signed event: a DM or a channel outside the allow-list is still the requester's own thread.
+        const channel: SlackChannel = { id: input.channel, name: input.channel.toLowerCase(), isPrivate: true, isMember: true, topic: null, purpose: null, memberCount: null };
+        const posted = await backend.postMessage(ctx, { channel, text: input.text, threadTs: input.threadTs, idempotencyKey: keyOf(call) });
+        return { message: presentPosted(channel, posted) };
       },
     }),
     defineTool({
