@@ -75,10 +75,10 @@ export interface WorkerProcess {
 export function startWorkerProcess(runtime: Runtime, handle: DatabaseHandle, registry: Registry): WorkerProcess {
   const { config, logger } = runtime;
   const connection = redisConnection(config.redisUrl);
-  const queue = new RunQueue(connection);
+  const queue = new RunQueue(connection, config.queuePrefix);
   const publisher = new RedisRunProgressPublisher(config.redisUrl, logger);
   const metrics = registerRunMetrics(registry, { depth: () => queue.depth(), db: handle.db });
-  const worker = startRunWorker({ handle, config, logger, model: selectModel(config, logger), connection, concurrency: config.worker.concurrency, publisher, metrics });
+  const worker = startRunWorker({ handle, config, logger, model: selectModel(config, logger), connection, concurrency: config.worker.concurrency, publisher, metrics, prefix: config.queuePrefix });
   const sweeper = startSweeper({ db: handle.db, scheduler: queue, logger });
   return {
     queue,

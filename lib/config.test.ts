@@ -25,6 +25,8 @@ describe("config", () => {
     expect(config.twilio).toMatchObject({ quietHours: { start: "21:00", end: "08:00" }, maxPerRecipientPerHour: 3 });
     expect(loadConfig({ SLACK_ALLOWED_CHANNELS: "#event-planning, C0123ABCD" }).slack.allowedChannels).toEqual(["event-planning", "C0123ABCD"]);
     expect(config.slack.approvers).toBeUndefined();
+    expect(config.queuePrefix).toBe("event-planner");
+    expect(() => loadConfig({ QUEUE_PREFIX: "a b" })).toThrow(/QUEUE_PREFIX must be 1-64 letters/);
     expect(loadConfig({ SLACK_APPROVERS: "U0123ABCD, W0456EFGH" }).slack.approvers).toEqual(["U0123ABCD", "W0456EFGH"]);
     expect(config.mcp).toEqual({ authToken: undefined, allowedHosts: ["localhost", "127.0.0.1", "[::1]"], allowedOrigins: [], urls: {} });
     expect(config.agent).toEqual({ maxSteps: 40, maxTokens: 600_000, maxCostUsd: 5, maxWallSeconds: 900, approvalTtlSeconds: 259_200 });

@@ -48,6 +48,7 @@ const envSchema = z
     WORKER_CONCURRENCY: positiveInt(2),
     WORKER_SHUTDOWN_SECONDS: positiveInt(25),
     WORKER_METRICS_PORT: port.default(9464),
+    QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: "must be 1-64 letters, digits, _ or -" }).default("event-planner"),
     API_RATE_LIMIT_PER_MINUTE: positiveInt(120),
     MCP_POSTGRES_URL: httpUrl,
     MCP_CALENDAR_URL: httpUrl,
@@ -137,6 +138,8 @@ export interface Config {
   agent: { maxSteps: number; maxTokens: number; maxCostUsd: number; maxWallSeconds: number; approvalTtlSeconds: number };
   /** Runs worked on at once per worker process, and how long SIGTERM waits for them to reach a step boundary. */
   worker: { concurrency: number; shutdownSeconds: number; metricsPort: number };
+  /** The Redis key prefix of the run queue, so several deployments (or test runs) can share one Redis. */
+  queuePrefix: string;
   /** Requests per API key per minute. */
   api: { rateLimitPerMinute: number };
   /** `approvers`: Slack user ids whose Approve/Reject clicks count; unset means anyone who can see the internal approvals channel. */
@@ -197,6 +200,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       ),
     },
     worker: { concurrency: env.WORKER_CONCURRENCY, shutdownSeconds: env.WORKER_SHUTDOWN_SECONDS, metricsPort: env.WORKER_METRICS_PORT },
+    queuePrefix: env.QUEUE_PREFIX,
     api: { rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE },
     agent: { maxSteps: env.AGENT_MAX_STEPS, maxTokens: env.AGENT_MAX_TOKENS, maxCostUsd: env.AGENT_MAX_COST_USD, maxWallSeconds: env.AGENT_MAX_WALL_SECONDS, approvalTtlSeconds: env.APPROVAL_TTL_SECONDS },
     slack: { botToken: env.SLACK_BOT_TOKEN, signingSecret: env.SLACK_SIGNING_SECRET, baseUrl: env.SLACK_BASE_URL, allowedChannels: splitList(env.SLACK_ALLOWED_CHANNELS).map((c) => c.replace(/^#/, "")), ...(env.SLACK_APPROVERS ? { approvers: splitList(env.SLACK_APPROVERS) } : {}) },

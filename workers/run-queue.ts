@@ -28,8 +28,9 @@ export const RUN_JOB_OPTIONS: JobsOptions = {
 export class RunQueue implements RunScheduler {
   readonly queue: Queue;
 
-  constructor(connection: ConnectionOptions, prefix?: string) {
-    this.queue = new Queue(RUN_QUEUE, { connection, ...(prefix ? { prefix } : {}) });
+  /** `prefix` is QUEUE_PREFIX: the Redis key namespace, so deployments sharing a Redis keep apart. */
+  constructor(connection: ConnectionOptions, prefix: string) {
+    this.queue = new Queue(RUN_QUEUE, { connection, prefix });
   }
 
   async enqueueRun(ref: RunRef): Promise<void> {

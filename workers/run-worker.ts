@@ -28,7 +28,8 @@ export interface RunWorkerDeps {
   concurrency: number;
   publisher?: Pick<RedisRunProgressPublisher, "publish">;
   metrics?: RunMetrics;
-  prefix?: string;
+  /** QUEUE_PREFIX, the same as the queue's. */
+  prefix: string;
 }
 
 export interface RunWorker {
@@ -71,7 +72,7 @@ export function startRunWorker(deps: RunWorkerDeps): RunWorker {
     stalledInterval: STALLED_CHECK_MS,
     // A run whose worker keeps dying is retried this often before it is given up.
     maxStalledCount: 5,
-    ...(deps.prefix ? { prefix: deps.prefix } : {}),
+    prefix: deps.prefix,
   });
 
   worker.on("failed", (job, error) => {

@@ -12,7 +12,7 @@ export function registerApi(program: Command): void {
       const runtime = createRuntime({ logTo: "stdout" });
       await assertRedisReachable(runtime.config.redisUrl);
       const handle = await openDatabase(runtime);
-      const queue = new RunQueue(redisConnection(runtime.config.redisUrl));
+      const queue = new RunQueue(redisConnection(runtime.config.redisUrl), runtime.config.queuePrefix);
       const registry = createMetricsRegistry("api");
       const api = await startApiServer(runtime, handle, queue, registry);
       runtime.logger.info({ port: runtime.config.port, database: describeDatabase(runtime.config) }, "API listening");

@@ -24,6 +24,8 @@ export interface FakeResponse {
   stop_reason: "end_turn" | "tool_use" | "max_tokens" | "stop_sequence" | "refusal";
   usage: FakeUsage;
   model?: string;
+  /** Answer only once this settles: a model call kept in flight while a test kills or stops its caller. */
+  hold?: Promise<void>;
 }
 
 export interface FakeError {
@@ -185,6 +187,9 @@ export async function startFakeAnthropic(script: ScriptedTurn[]): Promise<FakeAn
       sendJson(res, status, { type: "error", error: { type, message: turn.error.message ?? `fake ${type}` } }, headers);
       return;
     }
+    if (turn.hold) await turn.hold;
+    // The caller may be gone (killed while it waited): nothing to answer.
+    if (res.destroyed || req.socket.destroyed) return;
     served += 1;
     const id = messageId(served);
     const model = turn.model ?? parsed.data.model;
