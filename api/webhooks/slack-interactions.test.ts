@@ -1,4 +1,6 @@
 import { createHmac } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decideRunApproval } from "../../agent/approvals.js";
@@ -10,6 +12,7 @@ import { listWebhookDeliveries, recordWebhookDelivery } from "../../domain/webho
 import type { Approval } from "../../drizzle/schema/index.js";
 import { loadConfig } from "../../lib/config.js";
 import { createApi, type Api } from "../app.js";
+import { isSlackResponseUrl } from "./slack-response-url.js";
 import { bodyOf, createHarness, errorOf, type Harness } from "../testing/harness.js";
 
 const SIGNING_SECRET = "slack-signing-secret-for-the-tests";
@@ -18,15 +21,35 @@ const APPROVAL_SECRET = "approval-signing-secret-for-tests-0123456789";
 let h: Harness;
 /** The API as configured for Slack; `h.app` is the same API without SLACK_SIGNING_SECRET. */
 let slackApp: Api;
-const slackConfig = loadConfig({ NODE_ENV: "test", SLACK_SIGNING_SECRET: SIGNING_SECRET, APPROVAL_SIGNING_SECRET: APPROVAL_SECRET });
+/** Slack's response_url endpoint: what the clicker is shown arrives here. */
+let responseUrl: { url: string; posts: Record<string, unknown>[]; server: Server };
 
 beforeAll(async () => {
   h = await createHarness();
-  slackApp = createApi({ ...h.deps, config: slackConfig });
+  const posts: Record<string, unknown>[] = [];
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk: Buffer) => (body += chunk.toString()));
+    req.on("end", () => {
+      posts.push({ path: req.url, ...(JSON.parse(body) as Record<string, unknown>) });
+      res.end("ok");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  responseUrl = { url: `${base}/actions/T0TEAM/1234/abcd`, posts, server };
+  slackApp = createApi({ ...h.deps, config: loadConfig({ NODE_ENV: "test", SLACK_SIGNING_SECRET: SIGNING_SECRET, APPROVAL_SIGNING_SECRET: APPROVAL_SECRET, SLACK_BASE_URL: base }) });
 });
 afterAll(async () => {
   await h.close();
+  await new Promise((resolve) => responseUrl.server.close(resolve));
 });
+
+/** What was posted to the response_url of the interaction with this trigger id. */
+async function shownFor(triggerId: string): Promise<Record<string, unknown>> {
+  await expect.poll(() => responseUrl.posts.some((post) => post.path === `/actions/${triggerId}`), { timeout: 5_000, interval: 20 }).toBe(true);
+  return responseUrl.posts.find((post) => post.path === `/actions/${triggerId}`)!;
+}
 
 const PATH = "/webhooks/slack/interactions";
 
@@ -53,9 +76,11 @@ let interactions = 0;
 /** The form body Slack posts for a click on one of our buttons (trimmed to the fields that matter). */
 function clickBody(input: { token: string; decision: "approve" | "reject"; actionId?: string; userId?: string; triggerId?: string }): string {
   interactions += 1;
+  const triggerId = input.triggerId ?? `trigger-${interactions}-${Date.now()}`;
   const payload = {
     type: "block_actions",
-    trigger_id: input.triggerId ?? `trigger-${interactions}-${Date.now()}`,
+    trigger_id: triggerId,
+    response_url: `${responseUrl.url.replace(/\/actions\/.*/, "")}/actions/${triggerId}`,
     user: { id: input.userId ?? "U0APPROVER", username: "ana" },
     actions: [{ action_id: input.actionId ?? `approval_${input.decision}`, block_id: "approval:x", value: JSON.stringify({ decision: input.decision, token: input.token }), action_ts: "1732449600.000100" }],
   };
@@ -87,12 +112,14 @@ describe("POST /webhooks/slack/interactions", () => {
     const { ctx } = await h.workspace();
     const approval = await pendingApproval(ctx);
     const token = tokenFor(approval);
-    const body = clickBody({ token, decision: "approve", userId: "U0ANA" });
+    const body = clickBody({ token, decision: "approve", userId: "U0ANA", triggerId: `trigger-shown-${approval.id}` });
     const accepted = await outcomeCount("accepted");
     const res = await post(body, slackHeaders(body)).expect(200);
     expect(await outcomeCount("accepted")).toBe(accepted + 1);
     expect(replyText(res)).toMatchObject({ response_type: "ephemeral", text: expect.stringContaining("Approved by <@U0ANA>") as string });
     expect(await getApproval(ctx, approval.id)).toMatchObject({ status: "approved", decidedBy: "webhook:slack:U0ANA" });
+    // Slack shows what arrives at response_url: the request is replaced, so its buttons are gone.
+    expect(await shownFor(`trigger-shown-${approval.id}`)).toMatchObject({ replace_original: true, text: expect.stringContaining("Approved by <@U0ANA>: Pay a EUR 2500 deposit") as string });
     expect(h.scheduler.calls).toContainEqual({ workspaceId: ctx.workspaceId, runId: approval.runId });
     const deliveries = await listWebhookDeliveries(ctx, { provider: "slack" });
     expect(deliveries).toHaveLength(1);
@@ -140,12 +167,15 @@ describe("POST /webhooks/slack/interactions", () => {
   });
 
   it("counts only the clicks of SLACK_APPROVERS when that list is set", async () => {
-    const guarded = createApi({ ...h.deps, config: loadConfig({ NODE_ENV: "test", SLACK_SIGNING_SECRET: SIGNING_SECRET, APPROVAL_SIGNING_SECRET: APPROVAL_SECRET, SLACK_APPROVERS: "U0LEAD" }) });
+    const config = loadConfig({ NODE_ENV: "test", SLACK_SIGNING_SECRET: SIGNING_SECRET, APPROVAL_SIGNING_SECRET: APPROVAL_SECRET, SLACK_APPROVERS: "U0LEAD", SLACK_BASE_URL: new URL(responseUrl.url).origin });
+    const guarded = createApi({ ...h.deps, config });
     const { ctx } = await h.workspace();
     const approval = await pendingApproval(ctx);
-    const stranger = clickBody({ token: tokenFor(approval), decision: "approve", userId: "U0INTERN" });
+    const stranger = clickBody({ token: tokenFor(approval), decision: "approve", userId: "U0INTERN", triggerId: `trigger-intern-${approval.id}` });
     const refused = await post(stranger, slackHeaders(stranger), guarded).expect(200);
     expect(replyText(refused).text).toContain("not one of this planner's approvers");
+    // Told only to the clicker; the request and its buttons stay for the approvers.
+    expect(await shownFor(`trigger-intern-${approval.id}`)).toMatchObject({ replace_original: false, response_type: "ephemeral", text: expect.stringContaining("not one of this planner's approvers") as string });
     expect((await getApproval(ctx, approval.id)).status).toBe("pending");
     expect(enqueuedFor(approval.runId)).toBe(0);
     const lead = clickBody({ token: tokenFor(approval), decision: "approve", userId: "U0LEAD" });
@@ -247,7 +277,7 @@ describe("POST /webhooks/slack/interactions", () => {
   });
 
   it("refuses a body over the limit with 413 before checking anything", async () => {
-    const small = createApi({ ...h.deps, config: slackConfig, options: { bodyLimitBytes: 512 } });
+    const small = createApi({ ...h.deps, config: loadConfig({ NODE_ENV: "test", SLACK_SIGNING_SECRET: SIGNING_SECRET, APPROVAL_SIGNING_SECRET: APPROVAL_SECRET }), options: { bodyLimitBytes: 512 } });
     const body = `payload=${"x".repeat(1024)}`;
     const res = await post(body, slackHeaders(body), small).expect(413);
     expect(errorOf(res).code).toBe("payload_too_large");
@@ -261,5 +291,19 @@ describe("POST /webhooks/slack/interactions", () => {
     expect(doc.paths[PATH]).toBeUndefined();
     const served = (await request(slackApp.callback()).get("/openapi.json").expect(200)).body as { paths: Record<string, unknown> };
     expect(served.paths[PATH]).toBeDefined();
+  });
+});
+
+describe("response_url", () => {
+  it("is posted to only on Slack's hosts, or SLACK_BASE_URL's when a fake Slack is configured", () => {
+    const real = loadConfig({});
+    expect(isSlackResponseUrl(real, "https://hooks.slack.com/actions/T0/1/abc")).toBe(true);
+    expect(isSlackResponseUrl(real, "http://hooks.slack.com/actions/T0/1/abc")).toBe(false);
+    expect(isSlackResponseUrl(real, "https://hooks.slack.com.evil.example/actions")).toBe(false);
+    expect(isSlackResponseUrl(real, "http://169.254.169.254/latest/meta-data")).toBe(false);
+    expect(isSlackResponseUrl(real, "not a url")).toBe(false);
+    const fake = loadConfig({ SLACK_BASE_URL: "http://127.0.0.1:9999/api/" });
+    expect(isSlackResponseUrl(fake, "http://127.0.0.1:9999/actions/T0/1/abc")).toBe(true);
+    expect(isSlackResponseUrl(fake, "https://hooks.slack.com/actions/T0/1/abc")).toBe(false);
   });
 });

@@ -21,12 +21,14 @@ import { ERROR_STATUS } from "../errors.js";
 import type { HandledOutcome } from "./outcome.js";
 import type { ApiContext } from "../state.js";
 import { readRawBody } from "./raw-body.js";
+import { postToResponseUrl } from "./slack-response-url.js";
 import { verifySlackSignature } from "./verify.js";
 
 /** Only what this route reads; Slack sends much more (message, container, state), which is ignored. */
 const interactionPayload = z.object({
   type: z.string(),
   trigger_id: z.string().min(1).optional(),
+  response_url: z.string().optional(),
   user: z.object({ id: z.string().min(1) }),
   actions: z.array(z.object({ action_id: z.string(), value: z.string().optional(), action_ts: z.string().optional() })).default([]),
 });
@@ -67,11 +69,16 @@ export async function handleSlackInteraction(deps: ApiDeps, ctx: ApiContext, opt
   }
   const { action, decision } = found;
   const log = ctx.state.log.child({ slackUser: payload.user.id });
+  /** The answer for the clicker: in the HTTP body (for Slack's logs) and through response_url (what Slack shows). */
+  const respond = (text: string, replaceOriginal = false) => {
+    ctx.body = reply(text);
+    postToResponseUrl(deps.config, log, payload.response_url, { text, replaceOriginal });
+  };
 
   const approvers = deps.config.slack.approvers;
   if (approvers && !approvers.includes(payload.user.id)) {
     log.info("slack approval click by a user who is not an approver");
-    ctx.body = reply("You are not one of this planner's approvers (SLACK_APPROVERS), so your click was not counted.");
+    respond("You are not one of this planner's approvers (SLACK_APPROVERS), so your click was not counted.");
     return "ignored";
   }
 
@@ -84,7 +91,7 @@ export async function handleSlackInteraction(deps: ApiDeps, ctx: ApiContext, opt
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
     log.info({ reason: error.message }, "slack approval button refused");
-    ctx.body = reply("This approval button is no longer valid (it has expired or was not issued by this planner).");
+    respond("This approval button is no longer valid (it has expired or was not issued by this planner).");
     return "ignored";
   }
 
@@ -101,7 +108,7 @@ export async function handleSlackInteraction(deps: ApiDeps, ctx: ApiContext, opt
   // the decision itself refuses a second verdict, so this cannot decide twice.
   if (duplicate && delivery.status !== "received") {
     log.info({ deliveryId: delivery.id }, "slack interaction redelivered; already handled");
-    ctx.body = reply("Your decision was already received.");
+    respond("Your decision was already received.");
     return "duplicate";
   }
 
@@ -109,14 +116,15 @@ export async function handleSlackInteraction(deps: ApiDeps, ctx: ApiContext, opt
     const decided = await decideRunApproval({ db: deps.db, workspaceId: claims.workspaceId, actor: { kind: "webhook", id: `slack:${payload.user.id}` } }, claims.approvalId, { decision });
     await handToWorkers(deps, ctx, { workspaceId: claims.workspaceId, runId: decided.runId });
     await markWebhookDelivery(deps.db, delivery.id, { status: "processed", workspaceId: claims.workspaceId });
-    ctx.body = reply(decision === "approve" ? `Approved by <@${payload.user.id}>: ${decided.approval.summary}` : `Rejected by <@${payload.user.id}>: ${decided.approval.summary}`);
+    // Replacing the request takes its buttons away, so nobody clicks on a decided approval.
+    respond(decision === "approve" ? `Approved by <@${payload.user.id}>: ${decided.approval.summary}` : `Rejected by <@${payload.user.id}>: ${decided.approval.summary}`, true);
     return "accepted";
   } catch (error) {
     // Only a refusal (4xx: decided, expired, not found in the token's workspace) is answered as text; a fault stays a fault.
     if (!(error instanceof AppError) || ERROR_STATUS[error.code] >= 500) throw error;
     await markWebhookDelivery(deps.db, delivery.id, { status: "ignored", error: `${error.code}: ${error.message}`.slice(0, 4000), workspaceId: claims.workspaceId });
     log.info({ code: error.code, approvalId: claims.approvalId }, "slack approval decision refused");
-    ctx.body = reply(refusalText(error));
+    respond(refusalText(error));
     return "ignored";
   }
 }
