@@ -22,6 +22,22 @@ describeEachDriver("api keys", (t) => {
     expect(stored?.hash).not.toContain(token.slice(21));
   });
 
+  it("records when a key was last used, to the minute, without a write on every request", async () => {
+    const ctx = await contextFor("keys-used");
+    const { token, apiKey } = await createApiKey(ctx);
+    expect(apiKey.lastUsedAt).toBeNull();
+    const lastUsed = async () => (await t().db.select({ at: apiKeys.lastUsedAt }).from(apiKeys).where(eq(apiKeys.id, apiKey.id)))[0]?.at;
+    await verifyApiKey(t().db, token);
+    const first = await lastUsed();
+    expect(first).toBeInstanceOf(Date);
+    await verifyApiKey(t().db, token);
+    expect(await lastUsed()).toEqual(first);
+    // A minute later it moves.
+    await t().db.update(apiKeys).set({ lastUsedAt: new Date(Date.now() - 61_000) }).where(eq(apiKeys.id, apiKey.id));
+    await verifyApiKey(t().db, token);
+    expect((await lastUsed())!.getTime()).toBeGreaterThan(Date.now() - 10_000);
+  });
+
   it("rejects a tampered, malformed or revoked key", async () => {
     const ctx = await contextFor("keys-tamper");
     const { token, apiKey } = await createApiKey(ctx);

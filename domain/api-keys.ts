@@ -42,6 +42,8 @@ export async function createApiKey(ctx: DomainContext, input: z.input<typeof cre
  * The workspace a bearer token belongs to, or undefined for a malformed, unknown or revoked key.
  * The hash comparison is constant-time; the lookup is by the public prefix only.
  */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
 export async function verifyApiKey(db: Database, token: string): Promise<VerifiedApiKey | undefined> {
   const match = TOKEN_PATTERN.exec(token);
   if (!match) return undefined;
@@ -54,7 +56,11 @@ export async function verifyApiKey(db: Database, token: string): Promise<Verifie
   const expected = Buffer.from(row.hash, "hex");
   const actual = Buffer.from(hashToken(token), "hex");
   if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return undefined;
-  await db.update(apiKeys).set({ lastUsedAt: new Date() }).where(eq(apiKeys.id, row.id));
+  // Minute resolution is all "last used" needs; a write on every request would cost more than the read.
+  const now = new Date();
+  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+    await db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.id));
+  }
   return { keyId: row.id, workspaceId: row.workspaceId };
 }
 
