@@ -69,10 +69,19 @@ describe("config", () => {
     [{ AGENT_MAX_COST_USD: "free" }, 'Invalid configuration: AGENT_MAX_COST_USD must be a positive number of US dollars (got "free")'],
     [{ MCP_STRIPE_URL: "stripe:3000" }, 'Invalid configuration: MCP_STRIPE_URL must be an http(s) URL (got "stripe:3000")'],
     [{ DATABASE_POOL_SIZE: "0" }, 'Invalid configuration: DATABASE_POOL_SIZE must be a positive integer (got "0")'],
+    [{ PUBLIC_BASE_URL: "planner.example.com" }, 'Invalid configuration: PUBLIC_BASE_URL must be an http(s) URL (got "planner.example.com")'],
+    [{ SMS_REPLIES_TO_AGENT: "yes" }, 'Invalid configuration: SMS_REPLIES_TO_AGENT must be true or false (got "yes")'],
   ])("names the variable and the problem in one line: %o", (env, line) => {
     const error = configError(env);
     expect(error.message).toBe(line);
     expect(error.message.split("\n")).toHaveLength(1);
+  });
+
+  it("reads the public base URL without a trailing slash, and SMS replies stay with the guest unless SMS_REPLIES_TO_AGENT=true", () => {
+    expect(loadConfig({}).publicBaseUrl).toBeUndefined();
+    expect(loadConfig({ PUBLIC_BASE_URL: "https://planner.example.com/" }).publicBaseUrl).toBe("https://planner.example.com");
+    expect(loadConfig({}).smsRepliesToAgent).toBe(false);
+    expect(loadConfig({ SMS_REPLIES_TO_AGENT: "true" }).smsRepliesToAgent).toBe(true);
   });
 
   it("asks for the rest of an integration's credentials when only part is set", () => {

@@ -84,6 +84,8 @@ const envSchema = z
     GOOGLE_BASE_URL: httpUrl,
     GOOGLE_CALENDAR_ID: z.string().min(1).default("primary"),
     APPROVAL_SIGNING_SECRET: z.string().min(32, { error: "must be at least 32 characters" }).optional(),
+    PUBLIC_BASE_URL: httpUrl,
+    SMS_REPLIES_TO_AGENT: z.enum(["true", "false"], { error: "must be true or false" }).default("false"),
   })
   .superRefine((env, ctx) => {
     const together: readonly (readonly (keyof typeof env)[])[] = [
@@ -149,6 +151,10 @@ export interface Config {
   google: { clientId?: string; clientSecret?: string; refreshToken?: string; baseUrl?: string; calendarId: string };
   /** Signs approval tokens carried by Slack buttons; unset means a random per-process secret (single-process `serve` only). */
   approvalSigningSecret?: string;
+  /** The origin (and any path prefix) providers call us at, e.g. https://planner.example.com: Twilio signs that URL. Unset: the request's own origin. */
+  publicBaseUrl?: string;
+  /** SMS_REPLIES_TO_AGENT: a guest's free-text SMS reply also starts an agent run in the event's conversation. */
+  smsRepliesToAgent: boolean;
   /** Every secret value in this config, so the logger can scrub them from free text. */
   secrets: string[];
 }
@@ -215,6 +221,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     google: { clientId: env.GOOGLE_CLIENT_ID, clientSecret: env.GOOGLE_CLIENT_SECRET, refreshToken: env.GOOGLE_REFRESH_TOKEN, baseUrl: env.GOOGLE_BASE_URL, calendarId: env.GOOGLE_CALENDAR_ID },
     approvalSigningSecret: env.APPROVAL_SIGNING_SECRET,
+    ...(env.PUBLIC_BASE_URL ? { publicBaseUrl: env.PUBLIC_BASE_URL.replace(/\/+$/, "") } : {}),
+    smsRepliesToAgent: env.SMS_REPLIES_TO_AGENT === "true",
     secrets: SECRET_VARIABLES.map((name) => env[name]).filter((value): value is string => typeof value === "string" && value.length >= 6),
   };
 }

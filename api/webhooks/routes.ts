@@ -12,6 +12,8 @@ import { defineRoute, type RouteDefinition } from "../route.js";
 import { countedWebhook } from "./outcome.js";
 import { handleSlackEvent } from "./slack-events.js";
 import { handleSlackInteraction } from "./slack-interactions.js";
+import { stripeRoutes } from "./stripe-routes.js";
+import { twilioRoutes } from "./twilio-routes.js";
 
 const DEFAULT_WEBHOOK_BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -63,5 +65,7 @@ export function webhookRoutes(deps: ApiDeps): RouteDefinition[] {
   } else {
     deps.logger.info("POST /webhooks/slack/events and /webhooks/slack/interactions are not served: SLACK_SIGNING_SECRET is not set");
   }
+  routes.push(...twilioRoutes(deps));
+  routes.push(...stripeRoutes(deps));
   return routes;
 }
