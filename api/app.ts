@@ -26,6 +26,7 @@ import { healthRoutes } from "./routes/health.js";
 import { outboxRoutes } from "./routes/outbox/routes.js";
 import { runRoutes } from "./routes/runs/routes.js";
 import type { ApiContextExtras, ApiState } from "./state.js";
+import { webUi } from "./web/static.js";
 import { webhookRoutes } from "./webhooks/routes.js";
 
 export type { ApiDeps } from "./deps.js";
@@ -66,6 +67,8 @@ export function createApi(deps: ApiDeps): Api {
     }
   });
   app.use(router.routes());
+  // Last: only what no route answered reaches the web UI (and an unknown /v1 path stays a JSON 404).
+  app.use(webUi());
 
   // Errors after the answer started (a broken event stream) never reach the mapper; Koa reports them here.
   app.on("error", (error: unknown) => deps.logger.error({ err: error }, "error after the response started"));
