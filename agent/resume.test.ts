@@ -56,7 +56,8 @@ async function newRun(fakeUrl: string) {
   const workspace = await ensureWorkspace(database.db, `resume-${randomBytes(4).toString("hex")}`);
   const ctx: DomainContext = { db: database.db, workspaceId: workspace.id, actor: { kind: "system" } };
   const { run } = await submitPlanningRequest(ctx, { content: "Plan the Lisbon offsite", provider: "anthropic" });
-  const env = { DATABASE_URL: database.url!, ANTHROPIC_API_KEY: "sk-ant-test", ANTHROPIC_BASE_URL: fakeUrl, LOG_LEVEL: "warn", RUN_ID: run.id, WORKSPACE_ID: workspace.id };
+  // No SMS quiet hours: the children run on the real clock, and the suite runs at any hour.
+  const env = { DATABASE_URL: database.url!, ANTHROPIC_API_KEY: "sk-ant-test", ANTHROPIC_BASE_URL: fakeUrl, LOG_LEVEL: "warn", RUN_ID: run.id, WORKSPACE_ID: workspace.id, TWILIO_QUIET_HOURS: "00:00-00:00" };
   return { workspace, ctx, runId: run.id, env };
 }
 

@@ -1,6 +1,7 @@
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiRoutes } from "./app.js";
+import { loadConfig } from "../lib/config.js";
+import { apiRoutes, createApi } from "./app.js";
 import { buildOpenApiDocument, openApiPath, type OpenApiDocument } from "./openapi.js";
 import { createHarness, type Harness } from "./testing/harness.js";
 
@@ -85,3 +86,30 @@ describe("GET /openapi.json", () => {
     }
   });
 });
+
+describe("GET /openapi.json with every integration configured", () => {
+  it("documents the four webhooks, without a bearer key, and each one answers an unsigned request with 401", async () => {
+    const config = loadConfig({
+      NODE_ENV: "test",
+      SLACK_SIGNING_SECRET: "slack-signing-secret-for-openapi",
+      STRIPE_WEBHOOK_SECRET: "whsec_openapi0123456789",
+      TWILIO_ACCOUNT_SID: `AC${"0".repeat(32)}`,
+      TWILIO_AUTH_TOKEN: "twilio-auth-token-for-openapi",
+      TWILIO_FROM_NUMBER: "+15005550006",
+    });
+    const app = createApi({ ...h.deps, config });
+    const full = (await request(app.callback()).get("/openapi.json").expect(200)).body as OpenApiDocument;
+    const webhooks = ["/webhooks/slack/events", "/webhooks/slack/interactions", "/webhooks/twilio/sms", "/webhooks/twilio/status", "/webhooks/stripe"];
+    for (const path of webhooks) {
+      const op = full.paths[path]?.post as Operation | undefined;
+      expect(op, path).toBeDefined();
+      expect(op!.security, path).toEqual([]);
+      expect(Object.keys(op!.responses), path).toContain("401");
+      expect(Object.keys(op!.responses).some((status) => status.startsWith("2")), path).toBe(true);
+      expect((await request(app.callback()).post(path).send("x=1")).status, path).toBe(401);
+    }
+    // Without their secrets (the default harness), the webhooks are not served and not documented.
+    for (const path of webhooks) expect(doc.paths[path], path).toBeUndefined();
+  });
+});
+
