@@ -100,10 +100,10 @@ describe("event-planner CLI errors", () => {
     }
   });
 
-  it("answers a command that is not built yet with a clear message and a failing exit code", async () => {
-    const result = await cli(["evals", "run"], {});
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/`event-planner evals` is not built yet \(issue 9\)/);
+  it("refuses evals run --model replay without a recording as a usage error, before touching a database", async () => {
+    const replay = await cli(["evals", "run", "--model", "replay"], { DATABASE_URL: "postgres://planner@127.0.0.1:1/none" });
+    expect(replay.code).toBe(2);
+    expect(replay.stderr.trim()).toBe("evals run --model replay needs --recording FILE (made by `evals run --record`)");
   });
 
   it("says in one line what to start when Redis or Postgres is down", async () => {

@@ -2,11 +2,11 @@ import { Command, CommanderError } from "commander";
 import { isAppError } from "../lib/errors.js";
 import { fromDatabaseError } from "../drizzle/errors.js";
 import { registerApi } from "./commands/api.js";
+import { registerEvals } from "./commands/evals.js";
 import { registerKeys } from "./commands/keys.js";
 import { registerMcp } from "./commands/mcp.js";
 import { registerMigrate } from "./commands/migrate.js";
 import { registerSandbox } from "./commands/sandbox.js";
-import { registerNotBuilt } from "./commands/not-built.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerServe } from "./commands/serve.js";
 import { registerWorker } from "./commands/worker.js";
@@ -25,7 +25,7 @@ export function buildProgram(): Command {
   registerPlan(program);
   registerWorker(program);
   registerSandbox(program);
-  registerNotBuilt(program);
+  registerEvals(program);
   return program;
 }
 
