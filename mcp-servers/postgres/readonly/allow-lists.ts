@@ -13,7 +13,9 @@ export const READONLY_FUNCTIONS = new Set([
   // window
   "row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead", "first_value", "last_value",
   // text
-  "lower", "upper", "initcap", "length", "char_length", "trim", "btrim", "ltrim", "rtrim", "substr", "substring", "left", "right", "replace", "concat", "concat_ws", "split_part", "position", "strpos", "starts_with", "format",
+  // No `repeat`, `lpad`, `format` (its width pads to any size) or `replace` (nested, it multiplies its
+  // input): text may grow at most linearly with the query, or one row can exhaust memory.
+  "lower", "upper", "initcap", "length", "char_length", "trim", "btrim", "ltrim", "rtrim", "substr", "substring", "left", "right", "concat", "concat_ws", "split_part", "position", "strpos", "starts_with",
   // numbers
   "abs", "round", "ceil", "ceiling", "floor", "trunc", "greatest", "least", "div", "mod",
   // dates

@@ -71,6 +71,86 @@ describe("read-only SQL guard", () => {
     expect(await refusal(sql)).toMatch(reason);
   });
 
+  // Issue 11: more ways to write, escalate, leak or exhaust through "one SELECT". Reads across
+  // workspaces through joins pass the guard by design and are cut by row-level security: see
+  // mcp-servers/isolation-matrix.test.ts, which runs them against a second workspace's rows.
+  it.each([
+    // session and role settings
+    ["select set_config('search_path', 'pg_catalog', false) from events", /function set_config/],
+    ["select current_setting('event_planner.workspace_id')", /function current_setting/],
+    ["set session authorization postgres", /only SELECT/],
+    ["set local event_planner.workspace_id = '00000000-0000-0000-0000-000000000000'", /only SELECT/],
+    // files, large objects, other databases, the network
+    ["select pg_ls_dir('.')", /function pg_ls_dir/],
+    ["select pg_read_binary_file('/etc/passwd')", /function pg_read_binary_file/],
+    ["select lo_export(1, '/tmp/x')", /function lo_export/],
+    ["select dblink_exec('dbname=test', 'drop table events')", /function dblink_exec/],
+    ["select query_to_xml('select * from api_keys', true, true, '')", /function query_to_xml/],
+    ["copy guests from program 'id'", /only SELECT/],
+    // writes hidden in CTEs, subqueries and functions
+    ["with x as (insert into events (title) values ('x') returning id) select * from x", /InsertStmt/],
+    ["select * from (with d as (delete from tasks returning *) select * from d) s", /DeleteStmt/],
+    ["with m as (merge into events e using venues v on false when not matched then do nothing) select 1", /syntax error|MergeStmt/],
+    ["select nextval('events_id_seq')", /function nextval/],
+    ["select txid_current()", /function txid_current/],
+    ["create temp table stolen as select * from guests", /only SELECT/],
+    // casts to object-identifier types and function-call casts
+    ["select cast('api_keys' as regclass)", /cast to regclass/],
+    ["select 'pg_sleep'::regproc", /cast to regproc/],
+    ["select regclass('api_keys')", /function regclass/],
+    ["select text 'x'::regrole", /cast to regrole/],
+    // unicode escapes, dollar quoting and comments around a second statement
+    ["select * from U&\"\\0070g_authid\"", /pg_authid/],
+    ["select U&\"p\\0067_read_file\"('/etc/passwd')", /pg_read_file/],
+    ["select $tag$;$tag$; delete from events", /exactly one statement/],
+    ["select 1 /* ; */ ; update events set title = 'x' /* ; */", /exactly one statement/],
+    ["select 1 -- harmless\n; drop table guests", /exactly one statement/],
+    // the catalogue and other schemas, however deeply nested
+    ["select (select count(*) from pg_catalog.pg_class)", /pg_catalog\.pg_class/],
+    ["select exists (select 1 from information_schema.columns where table_name = 'api_keys')", /information_schema\.columns/],
+    ["select count(*) from (select * from (select * from (select * from pg_roles) a) b) c", /pg_roles/],
+    ["select * from events where workspace_id in (select workspace_id from api_keys)", /api_keys/],
+    ["select e.title, k.key_hash from events e join api_keys k on k.workspace_id = e.workspace_id", /api_keys/],
+    ["select * from events e, lateral (select * from webhook_deliveries) w", /webhook_deliveries/],
+    ["select * from pg_temp.stolen", /pg_temp\.stolen/],
+    ["table api_keys", /api_keys/],
+    ["select * from other_db.public.events", /cross-database/],
+    // time and memory exhaustion
+    ["select pg_sleep_for('1 hour')", /function pg_sleep_for/],
+    ["select count(*) from events, lateral (select pg_sleep(1)) s", /function pg_sleep/],
+    ["select count(*) from generate_series(1, 1000000000)", /function generate_series/],
+    ["select sum(x) from unnest(array(select generate_series(1, 1e9))) x", /function generate_series/],
+    ["with recursive r(n) as (select 1 union all select n + 1 from r) select count(*) from r", /WITH RECURSIVE/],
+    ["select * from (with recursive r(n) as (select 1 union all select n from r) select n from r) s", /WITH RECURSIVE/],
+    ["select format('%999999999s', 'x')", /function format/],
+    ["select length(replace(replace(replace('aaaaaaaaaa', 'a', 'aaaaaaaaaa'), 'a', 'aaaaaaaaaa'), 'a', 'aaaaaaaaaa'))", /function replace/],
+    ["select repeat('x', 1000000000)", /function repeat/],
+    ["select lpad('x', 1000000000)", /function lpad/],
+    ["select pg_advisory_lock(1)", /function pg_advisory_lock/],
+    // locks, prepared statements, transaction control and everything else that is not a SELECT
+    ["lock table events in access exclusive mode", /only SELECT/],
+    ["select * from events for share", /row locks/],
+    ["select * from guests for no key update skip locked", /row locks/],
+    ["prepare steal as select * from api_keys", /only SELECT/],
+    ["execute steal", /only SELECT/],
+    ["deallocate all", /only SELECT/],
+    ["begin; select 1", /exactly one statement/],
+    ["commit", /only SELECT/],
+    ["rollback", /only SELECT/],
+    ["savepoint s1", /only SELECT/],
+    ["set transaction read write", /only SELECT/],
+    ["explain analyze delete from events", /only SELECT/],
+    ["do $$ begin perform pg_sleep(10); end $$", /only SELECT/],
+    ["call refresh_everything()", /only SELECT/],
+    ["listen leaks", /only SELECT/],
+    ["select pg_notify('leaks', 'x')", /function pg_notify/],
+    ["discard all", /only SELECT/],
+    ["vacuum full events", /only SELECT/],
+    ["select xmlparse(document '<a/>')", /XmlExpr/],
+  ])("refuses the bypass %s", async (sql, reason) => {
+    expect(await refusal(sql)).toMatch(reason);
+  });
+
   it("refuses an oversized query before parsing it", async () => {
     expect(await refusal(`select ${"1 + ".repeat(5000)}1`)).toMatch(/at most 10000 characters/);
   });

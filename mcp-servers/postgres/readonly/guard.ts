@@ -57,7 +57,9 @@ function checkTypeCast(node: ParseNode): void {
 
 /** CTE names a SELECT defines: visible inside that SELECT (and its subqueries) only. */
 function withNames(select: ParseNode): string[] {
-  const withClause = select.withClause as { ctes?: { CommonTableExpr?: { ctename?: string } }[] } | undefined;
+  const withClause = select.withClause as { recursive?: boolean; ctes?: { CommonTableExpr?: { ctename?: string } }[] } | undefined;
+  // A recursive CTE can loop for ever, and PGlite's statement timeout cannot interrupt it.
+  if (withClause?.recursive === true) refuse("WITH RECURSIVE is not allowed");
   return (withClause?.ctes ?? []).map((cte) => String(cte.CommonTableExpr?.ctename ?? "").toLowerCase());
 }
 
