@@ -2,7 +2,8 @@
  * Crash and resume: a run is killed (SIGKILL) right after each kind of step — a persisted model
  * turn, a started tool call, a finished tool call, an approval request, an approved call started —
  * and resumed each time in a new process. It must end exactly as an uninterrupted run does, with
- * every side effect made once (counted in the sandbox outbox).
+ * every side effect made once (counted in the sandbox outbox): one deposit, one SMS per guest, one
+ * Slack post. How long a fresh process takes to resume and reach the next step is reported.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -29,19 +30,22 @@ const logger = createLogger({ level: "silent" });
 const usage = { input_tokens: 100, output_tokens: 10 };
 const use = (id: string, name: string, input: Record<string, unknown>) => ({ type: "tool_use" as const, id, name, input });
 
-/** Create the event; post internally and pay a deposit (approval); text a guest (approval); answer. */
+const GUESTS = ["+351912345678", "+351912345679"];
+const TEAM_POST = "Lisbon offsite: event created, deposit requested.";
+
+/** Create the event; post internally and pay a deposit (approval); text two guests (approvals); answer. */
 const SCRIPT: ScriptedTurn[] = [
   { content: [use("toolu_1", "postgres__create_event", { title: "Lisbon offsite", kind: "offsite", city: "Lisbon", timeZone: "Europe/Lisbon", headcount: 40, currency: "EUR" })], stop_reason: "tool_use", usage },
   {
     content: [
-      use("toolu_2", "slack__post_message", { text: "Lisbon offsite: event created, deposit requested." }),
+      use("toolu_2", "slack__post_message", { text: TEAM_POST }),
       use("toolu_3", "stripe__pay_vendor_deposit", { vendorName: "Tagus Riverside Hall", description: "30% venue deposit", amountMinor: 450_000, currency: "EUR" }),
     ],
     stop_reason: "tool_use",
     usage,
   },
-  { content: [use("toolu_4", "twilio__send_sms", { to: "+351912345678", body: "You are invited to the Lisbon offsite, 2-3 March." })], stop_reason: "tool_use", usage },
-  { content: [{ type: "text", text: "Planned: event, deposit paid, guest invited." }], stop_reason: "end_turn", usage },
+  { content: GUESTS.map((to, index) => use(`toolu_sms${index}`, "twilio__send_sms", { to, body: "You are invited to the Lisbon offsite, 2-3 March." })), stop_reason: "tool_use", usage },
+  { content: [{ type: "text", text: "Planned: event, deposit paid, guests invited." }], stop_reason: "end_turn", usage },
 ];
 
 let database: TestDatabase;
@@ -78,7 +82,14 @@ async function finalState(ctx: DomainContext, runId: string) {
     events: (await listEvents(ctx)).map((event) => ({ title: event.title, headcount: event.headcount })),
     outbox: outbox.map((object) => `${object.service}/${object.kind}`).sort(),
     payments: outbox.filter((object) => object.kind === "payment").map((object) => (object.data as { amount?: number }).amount),
-    sms: outbox.filter((object) => object.kind === "sms").map((object) => (object.data as { to?: string }).to),
+    sms: outbox
+      .filter((object) => object.kind === "sms")
+      .map((object) => (object.data as { to?: string }).to)
+      .sort(),
+    posts: outbox
+      .filter((object) => object.service === "slack" && object.kind === "message")
+      .map((object) => (object.data as { text?: string }).text)
+      .sort(),
     ledger: calls.map((call) => `${call.server}__${call.tool}:${call.status}`).sort(),
     approvals: (await listApprovals(ctx, { runId })).map((approval) => `${approval.action}:${approval.status}`).sort(),
   };
@@ -115,13 +126,20 @@ describe("a run killed at every kind of step boundary and resumed in new process
     await baselineFake.close();
     const expected = await finalState(baseline.ctx, baseline.runId);
     expect(expected.payments).toEqual([450_000]);
-    expect(expected.sms).toEqual(["+351912345678"]);
+    expect(expected.sms).toEqual(GUESTS);
+    // The team's post, and the loop's own request for each of the three approvals.
+    expect(expected.posts.filter((text) => text === TEAM_POST)).toHaveLength(1);
+    expect(expected.posts.filter((text) => text?.startsWith("Approval needed:"))).toHaveLength(3);
 
     // The same run, crashed again and again.
     const fake = await startFakeAnthropic(SCRIPT);
     const crashed = await newRun(fake.url);
+    // Each crashed process is followed by a fresh one: how long it takes to start, resume and reach the next boundary.
+    const resumeMs: number[] = [];
     const killedAt = async (point: string) => {
+      const started = Date.now();
       const result = await child(crashed.env, point);
+      resumeMs.push(Date.now() - started);
       expect(result.signal, `${point}: ${result.stderr}`).toBe("SIGKILL");
     };
     const survives = async () => {
@@ -138,12 +156,19 @@ describe("a run killed at every kind of step boundary and resumed in new process
     await killedAt("tool_call:1"); // the approved deposit is about to be paid
     await killedAt("tool_result:1"); // the deposit is paid
     expect(await survives()).toBe("awaiting_approval");
-    expect(await approveAll(crashed.ctx, crashed.runId)).toBe(1);
-    await killedAt("tool_result:1"); // the SMS is sent
+    expect(await approveAll(crashed.ctx, crashed.runId)).toBe(2);
+    await killedAt("tool_result:1"); // one guest's SMS is sent, the other's may be in flight
     expect(await survives()).toBe("succeeded");
     fake.assertAllUsed();
     await fake.close();
 
-    expect(await finalState(crashed.ctx, crashed.runId)).toEqual(expected);
+    const crashedState = await finalState(crashed.ctx, crashed.runId);
+    expect(crashedState).toEqual(expected);
+    // Spelled out: one payment, one SMS per guest, one post.
+    expect(crashedState.payments).toEqual([450_000]);
+    expect(crashedState.sms).toEqual(GUESTS);
+    expect(crashedState.posts.filter((text) => text === TEAM_POST)).toHaveLength(1);
+    expect(crashedState.posts).toHaveLength(4);
+    console.info(`crash and resume: a fresh process resumed and reached the next step boundary in ${(Math.min(...resumeMs) / 1000).toFixed(1)}-${(Math.max(...resumeMs) / 1000).toFixed(1)} s (${resumeMs.length} crashes)`);
   }, 180_000);
 });

@@ -4,6 +4,8 @@
  * is killed or stopped. A killed worker's run is picked up by another worker and resumed from its
  * persisted steps; a stopped worker finishes the step it is on (the model turn in flight is stored),
  * exits 0, and the run resumes elsewhere. Either way every side effect happens once and no persisted model turn is asked again.
+ * Under load (several runs in flight), SIGTERM drains what answers in time, gives up on the rest at
+ * WORKER_SHUTDOWN_SECONDS, still exits 0, and every run is finished by another worker.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -11,7 +13,7 @@ import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { selectModel } from "../agent/model/select.js";
-import { startFakeAnthropic, type FakeAnthropic, type ScriptedTurn } from "../agent/model/testing/fake-anthropic.js";
+import { startFakeAnthropic, type FakeAnthropic, type RecordedRequest, type ScriptedTurn } from "../agent/model/testing/fake-anthropic.js";
 import type { DomainContext } from "../domain/context.js";
 import { listEvents } from "../domain/events.js";
 import { submitPlanningRequest } from "../domain/planning-requests.js";
@@ -23,6 +25,7 @@ import { createLogger } from "../lib/logger.js";
 import { createTestDatabase, type TestDatabase } from "../test/db.js";
 import { redisConnection, RunQueue } from "./run-queue.js";
 import { startRunWorker, type RunWorker } from "./run-worker.js";
+import { postThenAnswer, runTagOf, turnOf } from "./testing/scripts.js";
 
 const BIN = fileURLToPath(new URL("../bin/event-planner.js", import.meta.url));
 const REDIS_URL = "redis://127.0.0.1:6379";
@@ -79,9 +82,9 @@ function productEnv(fake: FakeAnthropic): Record<string, string> {
 }
 
 /** `event-planner worker` as a separate process; its output is kept for the assertion messages. */
-async function spawnWorker(fake: FakeAnthropic): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
+async function spawnWorker(fake: FakeAnthropic, env: Record<string, string> = {}): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
   const child = spawn(process.execPath, [BIN, "worker"], {
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...productEnv(fake), WORKER_METRICS_PORT: String(await freePort()), WORKER_SHUTDOWN_SECONDS: "20", LOG_LEVEL: "info" },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...productEnv(fake), WORKER_METRICS_PORT: String(await freePort()), WORKER_SHUTDOWN_SECONDS: "20", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(child);
@@ -93,15 +96,15 @@ async function spawnWorker(fake: FakeAnthropic): Promise<{ child: ChildProcess; 
 }
 
 /** Another worker, in this process, taking over the queue once the first one is gone. */
-function startSecondWorker(fake: FakeAnthropic): void {
+function startSecondWorker(fake: FakeAnthropic, concurrency = 1): void {
   const config = loadConfig(productEnv(fake));
-  workers.push(startRunWorker({ handle: database.handle, config, logger, model: selectModel(config, logger), connection: redisConnection(REDIS_URL), concurrency: 1, prefix }));
+  workers.push(startRunWorker({ handle: database.handle, config, logger, model: selectModel(config, logger), connection: redisConnection(REDIS_URL), concurrency, prefix }));
 }
 
-async function queuedRun(): Promise<{ ctx: DomainContext; runId: string }> {
+async function queuedRun(content = "Plan a 2-day offsite for 40 people in Lisbon in March 2027, budget EUR 30000"): Promise<{ ctx: DomainContext; runId: string }> {
   const workspace = await ensureWorkspace(database.db, `failover-${randomBytes(4).toString("hex")}`);
   const ctx: DomainContext = { db: database.db, workspaceId: workspace.id, actor: { kind: "system" } };
-  const { run } = await submitPlanningRequest(ctx, { content: "Plan a 2-day offsite for 40 people in Lisbon in March 2027, budget EUR 30000", provider: "anthropic", model: MODEL });
+  const { run } = await submitPlanningRequest(ctx, { content, provider: "anthropic", model: MODEL });
   await queue.enqueueRun({ workspaceId: workspace.id, runId: run.id });
   return { ctx, runId: run.id };
 }
@@ -169,6 +172,55 @@ describe("workers failing over on real Redis and Postgres", () => {
     } finally {
       held.open();
       // The second worker is bound to this test's fake model: it must not take the next test's run.
+      for (const worker of workers.splice(0)) await worker.close(5_000);
+      await fake.close();
+    }
+  }, 120_000);
+});
+
+describe("SIGTERM under load", () => {
+  it("four runs in flight: the worker drains three, gives up on the fourth at WORKER_SHUTDOWN_SECONDS, exits 0; another worker finishes all four, each once", async () => {
+    const drain = gate();
+    const stuck = gate();
+    const TAGS = ["r1", "r2", "r3", "r4"];
+    let stuckAsked = 0;
+    // r1–r3 answer once the worker is stopping; r4's first turn never answers while that worker lives.
+    const respond = (request: RecordedRequest) => {
+      const tag = runTagOf(request) ?? "?";
+      const hold = tag === "r4" ? (stuckAsked++ === 0 ? stuck.promise : undefined) : drain.promise;
+      return postThenAnswer(turnOf(request), `Run ${tag} posted.`, hold ? { hold } : {});
+    };
+    const fake = await startFakeAnthropic(respond);
+    try {
+      const first = await spawnWorker(fake, { WORKER_CONCURRENCY: "4", WORKER_SHUTDOWN_SECONDS: "3" });
+      const runs = await Promise.all(TAGS.map((tag) => queuedRun(`[run:${tag}] Post an update to the team`)));
+      await expect.poll(() => fake.requests.length, { timeout: 60_000, interval: 100 }).toBe(4);
+      first.child.kill("SIGTERM");
+      const stoppedAt = Date.now();
+      await expect.poll(first.output, { timeout: 10_000, interval: 50 }).toMatch(/shutting down/);
+      drain.open();
+      expect(await first.exited, first.output()).toBe(0);
+      const shutdownMs = Date.now() - stoppedAt;
+
+      // Drained: r1–r3 stored the turn that answered and stopped at that step boundary; r4 stored nothing new.
+      const turnsStored = await Promise.all(runs.map(async ({ ctx, runId }) => (await listRunSteps(ctx, runId)).filter((step) => step.kind === "model_turn").length));
+      expect(turnsStored).toEqual([1, 1, 1, 0]);
+      expect((await Promise.all(runs.map(async ({ ctx, runId }) => (await getRun(ctx, runId)).status)))).toEqual(["running", "running", "running", "running"]);
+
+      startSecondWorker(fake, 4);
+      await expect.poll(async () => (await Promise.all(runs.map(async ({ ctx, runId }) => (await getRun(ctx, runId)).status))).join(), { timeout: 60_000, interval: 200 }).toBe("succeeded,succeeded,succeeded,succeeded");
+      console.info(`SIGTERM under load: worker exited 0 ${(shutdownMs / 1000).toFixed(1)} s after SIGTERM (bound 3 s); all 4 runs done ${((Date.now() - stoppedAt) / 1000).toFixed(1)} s after it`);
+
+      for (const [index, { ctx }] of runs.entries()) {
+        expect((await listOutbox(ctx, "slack")).map((post) => post.data.text)).toEqual([`Run ${TAGS[index]} posted.`]);
+      }
+      // Each stored turn was asked for once; only r4's unanswered first turn was asked again.
+      const turnsAsked = Object.fromEntries(TAGS.map((tag) => [tag, fake.requests.filter((request) => runTagOf(request) === tag).map(turnOf)]));
+      expect(turnsAsked).toEqual({ r1: [0, 1], r2: [0, 1], r3: [0, 1], r4: [0, 0, 1] });
+      expect(fake.errors).toEqual([]);
+    } finally {
+      drain.open();
+      stuck.open();
       for (const worker of workers.splice(0)) await worker.close(5_000);
       await fake.close();
     }

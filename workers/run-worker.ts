@@ -100,8 +100,10 @@ export function startRunWorker(deps: RunWorkerDeps): RunWorker {
       });
       const result = await Promise.race([worker.close().then(() => "closed" as const), timedOut]);
       clearTimeout(timer);
-      // Past the bound: leave the jobs' locks to lapse; another worker resumes those runs from their steps.
-      if (result === "timeout") await worker.close(true);
+      // Past the bound: drop the Redis connections so the jobs' locks stop being renewed and lapse;
+      // another worker resumes those runs from their steps. (Not `close(true)`: while a close is
+      // pending, BullMQ returns that same close, which waits for the jobs still running.)
+      if (result === "timeout") await worker.disconnect();
     },
   };
 }

@@ -36,6 +36,13 @@ export interface FakeError {
 
 export type ScriptedTurn = FakeResponse | FakeError;
 
+/**
+ * Instead of a fixed script: choose each answer from the request itself, for tests where several
+ * runs call the model concurrently and the order of their requests is not fixed. `undefined` means
+ * "no answer scripted for this request" and is recorded as an error.
+ */
+export type FakeResponder = (request: RecordedRequest, index: number) => ScriptedTurn | undefined;
+
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -147,10 +154,12 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(parts).toString("utf8");
 }
 
-export async function startFakeAnthropic(script: ScriptedTurn[]): Promise<FakeAnthropic> {
-  const remaining = [...script];
+export async function startFakeAnthropic(script: ScriptedTurn[] | FakeResponder): Promise<FakeAnthropic> {
+  const remaining = typeof script === "function" ? [] : [...script];
   const requests: RecordedRequest[] = [];
   const errors: string[] = [];
+  const next = (request: RecordedRequest): ScriptedTurn | undefined => (typeof script === "function" ? script(request, requests.length - 1) : remaining.shift());
+  const beyond = typeof script === "function" ? "has no answer from the responder" : `is beyond the script of ${script.length} turns`;
   let served = 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -166,10 +175,11 @@ export async function startFakeAnthropic(script: ScriptedTurn[]): Promise<FakeAn
       sendJson(res, 400, { type: "error", error: { type: "invalid_request_error", message: parsed.error.message } });
       return;
     }
-    requests.push({ method: req.method, path, headers: req.headers, body: parsed.data });
-    const turn = remaining.shift();
+    const request: RecordedRequest = { method: req.method, path, headers: req.headers, body: parsed.data };
+    requests.push(request);
+    const turn = next(request);
     if (!turn) {
-      errors.push(`call ${requests.length} is beyond the script of ${script.length} turns`);
+      errors.push(`call ${requests.length} ${beyond}`);
       // x-should-retry: false so the SDK surfaces this at once rather than retrying into it.
       sendJson(res, 500, { type: "error", error: { type: "api_error", message: "fake Anthropic: no scripted turn left" } }, { "x-should-retry": "false" });
       return;

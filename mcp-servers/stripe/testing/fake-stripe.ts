@@ -11,7 +11,9 @@ import { minimumChargeMinor, stripeAmountText } from "../money.js";
  * Stripe it replays the first response for a repeated Idempotency-Key (and refuses the key for
  * different parameters), refuses amounts below the minimum charge and refunds beyond what is
  * left, declines Stripe's test card pm_card_chargeDeclined, and answers 404 for unknown ids.
- * Every request is recorded; `failNext` scripts an error for the next matching one.
+ * Every request is recorded; `failNext` scripts an error for the next matching one, and
+ * `holdNext` keeps the next matching one's answer back (after it has acted) until a promise
+ * settles: a vendor call in flight while a test kills its caller.
  */
 
 export type Form = Record<string, string>;
@@ -67,12 +69,20 @@ interface Invoice extends Json {
   days_until_due: number;
 }
 
+export interface ScriptedHold {
+  /** Answer only once this settles; the request has acted (and its key is stored) by then. */
+  until: Promise<void>;
+  method?: string;
+  path?: RegExp;
+}
+
 export interface FakeStripe {
   url: string;
   requests: RecordedRequest[];
   /** Requests to one path, e.g. `/v1/refunds`. */
   requestsTo(method: string, path: string | RegExp): RecordedRequest[];
   failNext(failure: ScriptedFailure): void;
+  holdNext(hold: ScriptedHold): void;
   state: {
     customers: Map<string, Json>;
     paymentLinks: Map<string, Json>;
@@ -132,6 +142,7 @@ function integer(form: Form, key: string): number {
 export async function startFakeStripe(options: { secretKey?: string } = {}): Promise<FakeStripe> {
   const requests: RecordedRequest[] = [];
   const failures: ScriptedFailure[] = [];
+  const holds: ScriptedHold[] = [];
   const replays = new Map<string, { fingerprint: string; status: number; body: string }>();
   const state: FakeStripe["state"] = { customers: new Map(), paymentLinks: new Map(), invoices: new Map(), paymentIntents: new Map(), charges: new Map(), refunds: new Map(), sentInvoices: [] };
 
@@ -381,6 +392,13 @@ export async function startFakeStripe(options: { secretKey?: string } = {}): Pro
       }
     }
     if (key) replays.set(key, { fingerprint, status, body });
+    const held = holds.findIndex((h) => (!h.method || h.method === method) && (!h.path || h.path.test(url.pathname)));
+    if (held >= 0) {
+      const [hold] = holds.splice(held, 1);
+      await hold?.until;
+      // The caller may be gone (killed while it waited): Stripe acted all the same.
+      if (response.destroyed || request.socket.destroyed) return;
+    }
     send(response, status, body);
   }
 
@@ -395,6 +413,7 @@ export async function startFakeStripe(options: { secretKey?: string } = {}): Pro
     requests,
     requestsTo: (method, path) => requests.filter((r) => r.method === method && (typeof path === "string" ? r.path === path : path.test(r.path))),
     failNext: (failure) => void failures.push(failure),
+    holdNext: (hold) => void holds.push(hold),
     state,
     addPayment: (input) => createIntent({ amount: input.amount, currency: input.currency, metadata: input.metadata, description: input.description ?? null, destination: null, paymentMethod: "pm_card_visa" }),
     close: () =>
