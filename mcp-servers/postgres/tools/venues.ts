@@ -5,7 +5,6 @@ import type { DomainContext } from "../../../domain/context.js";
 import { BOOKING_STATUSES, VENUE_KINDS, type Venue, type VenueBooking } from "../../../drizzle/schema/index.js";
 import { currencyCode, minorUnits, uuid } from "../../../lib/formats.js";
 import { defineTool } from "../../host/tool.js";
-import { fenceUntrusted, untrustedText } from "../../host/untrusted.js";
 import { instant, instantOutput, isoDateTime, money, moneyOutput } from "../present.js";
 
 export const venueOutput = z.object({
@@ -22,7 +21,7 @@ export const venueOutput = z.object({
   accessibility: z.array(z.string()).describe("e.g. step_free_access, lift, accessible_toilets, hearing_loop"),
   wheelchairAccessible: z.boolean().describe("step-free access and accessible toilets"),
   cateringInHouse: z.boolean(),
-  description: z.union([z.string(), untrustedText]).describe("the shared catalogue's own text; a venue a workspace added itself has its text fenced as untrusted"),
+  description: z.string(),
   available: z.boolean().nullable().describe("true: free for the whole startsAt-endsAt range searched (booked venues are left out); null: no range given, availability not checked"),
 });
 
@@ -41,8 +40,7 @@ export function presentVenue(venue: Venue, available: boolean | null): z.infer<t
     accessibility: venue.accessibility,
     wheelchairAccessible: venue.wheelchairAccessible,
     cateringInHouse: venue.cateringInHouse,
-    // A workspace's own venue was described by whoever added it (often pasted from the venue): outside text.
-    description: venue.workspaceId === null ? venue.description : fenceUntrusted("venue_description", venue.description),
+    description: venue.description,
     available,
   };
 }
