@@ -1,13 +1,16 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createDatabase } from "../drizzle/client.js";
 import { verifyApiKey } from "../domain/api-keys.js";
 import { createSandboxObject } from "../domain/sandbox.js";
 import { ensureWorkspace, findWorkspaceByName } from "../domain/workspaces.js";
 import { cli } from "../test/cli.js";
 import { createTestDatabase, type TestDatabase } from "../test/db.js";
+
+// Each test starts the CLI several times (seconds each, more with embedded PGlite on a busy machine).
+vi.setConfig({ testTimeout: 90_000 });
 
 describe("event-planner CLI with embedded PGlite (no DATABASE_URL)", () => {
   let dataDir: string;
