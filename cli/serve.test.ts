@@ -5,12 +5,12 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { createTestDatabase } from "../test/db.js";
+import { freePort } from "../test/processes.js";
 
 const BIN = fileURLToPath(new URL("../bin/event-planner.js", import.meta.url));
 const dataDir = mkdtempSync(path.join(tmpdir(), "ept-serve-"));
@@ -19,14 +19,6 @@ afterAll(() => {
   proc?.kill("SIGKILL");
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe("event-planner serve", () => {
   it("serves the API and a worker in one process on fresh PGlite, from first key to a finished plan", async () => {

@@ -9,7 +9,6 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { selectModel } from "../agent/model/select.js";
@@ -26,6 +25,7 @@ import { createTestDatabase, type TestDatabase } from "../test/db.js";
 import { redisConnection, RunQueue } from "./run-queue.js";
 import { startRunWorker, type RunWorker } from "./run-worker.js";
 import { postThenAnswer, runTagOf, turnOf } from "./testing/scripts.js";
+import { freePort, gate } from "../test/processes.js";
 
 const BIN = fileURLToPath(new URL("../bin/event-planner.js", import.meta.url));
 const REDIS_URL = "redis://127.0.0.1:6379";
@@ -61,20 +61,6 @@ function script(hold: Promise<void>, options: { heldTurnAgain: boolean }): Scrip
   const last: ScriptedTurn = { content: [{ type: "text", text: "The offsite is planned." }], stop_reason: "end_turn", usage };
   // A killed worker never reads the held answer, so the worker that resumes asks for that turn again.
   return options.heldTurnAgain ? [first, second(true), second(false), last] : [first, second(true), last];
-}
-
-function gate(): { promise: Promise<void>; open: () => void } {
-  let open = () => {};
-  const promise = new Promise<void>((resolve) => (open = resolve));
-  return { promise, open };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 function productEnv(fake: FakeAnthropic): Record<string, string> {

@@ -9,7 +9,6 @@
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,6 +18,7 @@ import { chromium, type Browser, type ConsoleMessage, type Page } from "playwrig
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ApiContextExtras, ApiState } from "../state.js";
 import { NOT_BUILT_MESSAGE, webUi } from "./static.js";
+import { freePort } from "../../test/processes.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BIN = path.join(ROOT, "bin/event-planner.js");
@@ -32,14 +32,6 @@ let server: ChildProcess | undefined;
 let browser: Browser | undefined;
 let base = "";
 let apiKey = "";
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 beforeAll(async () => {
   // CI runs only `npm ci && npm test`: the test builds the UI itself when dist/web is missing or stale.

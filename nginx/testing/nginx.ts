@@ -5,11 +5,12 @@
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, connect } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
+import { freePort } from "../../test/processes.js";
 
 const run = promisify(execFile);
 const NGINX_DIR = new URL("..", import.meta.url).pathname;
@@ -24,15 +25,6 @@ export function placeholders(template: string): Set<string> {
 /** What the nginx image's envsubst step does with the variables it is given. */
 export function render(template: string, values: Record<string, string>): string {
   return template.replace(/\$\{([A-Z_][A-Z0-9_]*)\}/g, (whole, name: string) => values[name] ?? whole);
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
 }
 
 export interface NginxPrefix {
