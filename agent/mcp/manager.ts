@@ -10,6 +10,7 @@ import type { Config } from "../../lib/config.js";
 import { AppError } from "../../lib/errors.js";
 import type { Logger } from "../../lib/logger.js";
 import { RUN_HEADER, WORKSPACE_HEADER } from "../../mcp-servers/host/http.js";
+import { sharedSchemaValidator } from "../../mcp-servers/host/client-validator.js";
 import { connectInMemory } from "../../mcp-servers/host/in-memory.js";
 import { MCP_SERVER_NAMES, type McpServerDefinition, type McpServerDeps, type McpServerName } from "../../mcp-servers/host/server.js";
 import { toolContextFor } from "../../mcp-servers/host/workspace.js";
@@ -289,7 +290,7 @@ export class McpClientManager {
       if (!config.mcp.authToken) throw new AppError("config_invalid", `MCP_AUTH_TOKEN must be set to reach MCP server ${name} at ${url}`);
       const headers: Record<string, string> = { authorization: `Bearer ${config.mcp.authToken}`, [WORKSPACE_HEADER]: workspace.id };
       if (runId !== undefined) headers[RUN_HEADER] = runId;
-      const client = new Client(clientInfo);
+      const client = new Client(clientInfo, { jsonSchemaValidator: sharedSchemaValidator });
       await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
       return { connection: track(client, () => client.close()), kind: "http" };
     }
@@ -301,7 +302,7 @@ export class McpClientManager {
         env: { ...processEnv(), ...this.options.stdioEnv, EVENT_PLANNER_WORKSPACE: workspace.name },
         stderr: "inherit",
       });
-      const client = new Client(clientInfo);
+      const client = new Client(clientInfo, { jsonSchemaValidator: sharedSchemaValidator });
       await client.connect(transport);
       return { connection: track(client, () => client.close()), kind: "stdio" };
     }
