@@ -20,7 +20,7 @@ describeEachDriver("webhook deliveries", (t) => {
     expect(first.delivery).toMatchObject({ provider: "twilio", externalId: "SM-redelivered-1", status: "received", workspaceId: null, processedAt: null, payload: { Body: "YES" } });
 
     const again = await recordWebhookDelivery(db, { ...inboundSms("SM-redelivered-1"), payload: { From: "+351912345678", Body: "YES", retry: 1 } });
-    expect(again).toEqual({ delivery: first.delivery, duplicate: true });
+    expect(again).toEqual({ delivery: first.delivery, duplicate: true, alreadyHandled: false });
 
     // Provider ids are only unique per provider.
     const stripe = await recordWebhookDelivery(db, { provider: "stripe", externalId: "SM-redelivered-1", eventType: "payment_intent.succeeded", payload: {} });
@@ -48,6 +48,9 @@ describeEachDriver("webhook deliveries", (t) => {
     expect(processed).toMatchObject({ status: "processed", error: null, workspaceId: ctx.workspaceId });
     expect((await markWebhookDelivery(db, delivery.id, { status: "ignored", workspaceId: ctx.workspaceId })).status).toBe("ignored");
     expect((await markWebhookDelivery(db, delivery.id, { status: "processed" })).workspaceId).toBe(ctx.workspaceId);
+    // Once handled, a redelivery is acknowledged and not acted on again.
+    const redelivered = await recordWebhookDelivery(db, { provider: delivery.provider, externalId: delivery.externalId, eventType: delivery.eventType, payload: {} });
+    expect(redelivered).toMatchObject({ duplicate: true, alreadyHandled: true });
 
     const other = await newWorkspaceContext(db, "other");
     await expect(markWebhookDelivery(db, delivery.id, { status: "processed", workspaceId: other.workspaceId })).rejects.toMatchObject({ code: "conflict", details: { field: "workspaceId" } });

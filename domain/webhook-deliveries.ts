@@ -35,26 +35,38 @@ export type MarkWebhookDeliveryInput = z.input<typeof markWebhookDeliveryInput>;
 
 export const listWebhookDeliveriesInput = z.object({ provider: z.enum(WEBHOOK_PROVIDERS).optional(), limit: z.number().int().positive().optional() }).strict();
 
+export interface RecordedDelivery {
+  delivery: WebhookDelivery;
+  /** The provider sent this delivery before. */
+  duplicate: boolean;
+  /**
+   * A redelivery of one already handled (processed, ignored or failed): acknowledge it and act no
+   * more. A redelivery still `received` was cut off before its work committed (a crash), so it is
+   * handled again; the work itself refuses to happen twice.
+   */
+  alreadyHandled: boolean;
+}
+
 /**
  * Record a delivery once. A redelivery (same provider and provider id) inserts nothing and returns
- * the first row with `duplicate: true`, so the caller acknowledges it without acting again. The
- * insert skips on the unique key, so two concurrent redeliveries cannot both be treated as new.
+ * the first row with `duplicate: true`. The insert skips on the unique key, so two concurrent
+ * redeliveries cannot both be treated as new.
  */
-export async function recordWebhookDelivery(db: Database, input: RecordWebhookDeliveryInput): Promise<{ delivery: WebhookDelivery; duplicate: boolean }> {
+export async function recordWebhookDelivery(db: Database, input: RecordWebhookDeliveryInput): Promise<RecordedDelivery> {
   const values = parseInput(recordWebhookDeliveryInput, input);
   const [inserted] = await db
     .insert(webhookDeliveries)
     .values(values)
     .onConflictDoNothing({ target: [webhookDeliveries.provider, webhookDeliveries.externalId] })
     .returning();
-  if (inserted) return { delivery: inserted, duplicate: false };
+  if (inserted) return { delivery: inserted, duplicate: false, alreadyHandled: false };
   const [existing] = await db
     .select()
     .from(webhookDeliveries)
     .where(and(eq(webhookDeliveries.provider, values.provider), eq(webhookDeliveries.externalId, values.externalId)))
     .limit(1);
   if (!existing) throw new ConflictError(`${values.provider} delivery ${values.externalId} was recorded and removed meanwhile; retry`, { field: "externalId" });
-  return { delivery: existing, duplicate: true };
+  return { delivery: existing, duplicate: true, alreadyHandled: existing.status !== "received" };
 }
 
 /**

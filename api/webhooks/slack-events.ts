@@ -80,7 +80,7 @@ export async function handleSlackEvent(deps: ApiDeps, ctx: ApiContext, options: 
 
   const workspace = await ensureWorkspace(deps.db, deps.config.workspace);
   const log = ctx.state.log.child({ slackEventId: body.event_id, retry: ctx.get("X-Slack-Retry-Num") || undefined });
-  const { delivery, duplicate } = await recordWebhookDelivery(deps.db, {
+  const { delivery, alreadyHandled } = await recordWebhookDelivery(deps.db, {
     provider: "slack",
     externalId: `event:${body.event_id}`,
     eventType: `event_callback:${event.type}`,
@@ -89,7 +89,7 @@ export async function handleSlackEvent(deps: ApiDeps, ctx: ApiContext, options: 
     workspaceId: workspace.id,
   });
   // A delivery still `received` was cut off before its run was stored: do it now (the run's key makes it once).
-  if (duplicate && delivery.status !== "received") {
+  if (alreadyHandled) {
     log.info({ deliveryId: delivery.id }, "slack event redelivered; already handled");
     return "duplicate";
   }

@@ -96,7 +96,7 @@ export async function handleSlackInteraction(deps: ApiDeps, ctx: ApiContext, opt
   }
 
   const interactionId = payload.trigger_id ?? `${payload.user.id}:${action.action_ts ?? ""}`;
-  const { delivery, duplicate } = await recordWebhookDelivery(deps.db, {
+  const { delivery, alreadyHandled } = await recordWebhookDelivery(deps.db, {
     provider: "slack",
     externalId: `interaction:${interactionId}`,
     eventType: `block_actions:${action.action_id}`,
@@ -106,7 +106,7 @@ export async function handleSlackInteraction(deps: ApiDeps, ctx: ApiContext, opt
   });
   // A delivery still `received` was cut off before its decision landed (a crash): handle it again;
   // the decision itself refuses a second verdict, so this cannot decide twice.
-  if (duplicate && delivery.status !== "received") {
+  if (alreadyHandled) {
     log.info({ deliveryId: delivery.id }, "slack interaction redelivered; already handled");
     respond("Your decision was already received.");
     return "duplicate";

@@ -32,7 +32,7 @@ export async function handleStripeEvent(deps: ApiDeps, ctx: ApiContext, options:
   const log = ctx.state.log.child({ stripeEvent: event.id, type: event.type });
   const target: PaymentTarget = reading.kind === "movement" ? await findPaymentTarget(deps.db, reading.movement) : { found: false, reason: reading.reason };
 
-  const { delivery, duplicate } = await recordWebhookDelivery(deps.db, {
+  const { delivery, alreadyHandled } = await recordWebhookDelivery(deps.db, {
     provider: "stripe",
     externalId: event.id,
     eventType: event.type,
@@ -46,7 +46,7 @@ export async function handleStripeEvent(deps: ApiDeps, ctx: ApiContext, options:
   ctx.status = 200;
   ctx.body = { received: true };
   // A delivery still `received` was cut off before its transaction committed: handle it again.
-  if (duplicate && delivery.status !== "received") {
+  if (alreadyHandled) {
     log.info({ deliveryId: delivery.id }, "stripe event redelivered; already handled");
     return "duplicate";
   }

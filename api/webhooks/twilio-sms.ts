@@ -49,7 +49,7 @@ export async function handleInboundSms(deps: ApiDeps, backend: TwilioBackend, ct
   // Short codes and alphanumeric senders are nobody's guest.
   const sender = isE164(sms.From) ? await routeInboundSms(deps.db, sms.From) : undefined;
 
-  const { delivery, duplicate } = await recordWebhookDelivery(deps.db, {
+  const { delivery, alreadyHandled } = await recordWebhookDelivery(deps.db, {
     provider: "twilio",
     externalId: `sms:${sid}`,
     eventType: "sms.inbound",
@@ -59,7 +59,7 @@ export async function handleInboundSms(deps: ApiDeps, backend: TwilioBackend, ct
   });
   answerWithEmptyTwiml(ctx);
   // A delivery still `received` was cut off before its transaction committed: handle it again.
-  if (duplicate && delivery.status !== "received") {
+  if (alreadyHandled) {
     log.info({ deliveryId: delivery.id }, "twilio SMS redelivered; already handled");
     return "duplicate";
   }

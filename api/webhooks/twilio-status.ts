@@ -31,7 +31,7 @@ export async function handleSmsStatus(deps: ApiDeps, ctx: ApiContext, options: T
   const log = ctx.state.log.child({ messageSid: sid, status });
   const sent = await findSentSms(deps.db, sid);
 
-  const { delivery, duplicate } = await recordWebhookDelivery(deps.db, {
+  const { delivery, alreadyHandled } = await recordWebhookDelivery(deps.db, {
     provider: "twilio",
     externalId: `status:${sid}:${status}`,
     eventType: `sms.status.${status}`,
@@ -40,7 +40,7 @@ export async function handleSmsStatus(deps: ApiDeps, ctx: ApiContext, options: T
   });
   // Twilio reads only the status code of a callback's answer.
   ctx.status = 204;
-  if (duplicate && delivery.status !== "received") return "duplicate";
+  if (alreadyHandled) return "duplicate";
   if (!sent || !isKnownSmsStatus(status)) {
     const reason = sent ? `status ${status} is not one this service tracks` : "no workspace sent a message with this sid";
     await markWebhookDelivery(deps.db, delivery.id, { status: "ignored", error: reason });
