@@ -5,7 +5,6 @@
  * made with the signing secrets, guests' phone numbers in message text and SMS webhooks. None of
  * those values may appear in any line; the lines themselves must be there (the test is not vacuous).
  */
-import { createHmac } from "node:crypto";
 import { Writable } from "node:stream";
 import request from "supertest";
 import twilio from "twilio";
@@ -18,6 +17,7 @@ import { startFakeTwilio, type FakeTwilio } from "../mcp-servers/twilio/testing/
 import { LISBON_OFFSITE } from "../test/fixtures.js";
 import { createApi, type Api } from "./app.js";
 import { createHarness, type Harness } from "./testing/harness.js";
+import { slackSignatureHeaders } from "./webhooks/testing/signers.js";
 
 const SECRETS = {
   SLACK_SIGNING_SECRET: "slack-signing-secret-never-logged",
@@ -54,8 +54,7 @@ afterAll(async () => {
 });
 
 function slackSigned(body: string, secret = SECRETS.SLACK_SIGNING_SECRET): Record<string, string> {
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  return { "X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": `v0=${createHmac("sha256", secret).update(`v0:${timestamp}:${body}`).digest("hex")}`, "Content-Type": "application/json" };
+  return { ...slackSignatureHeaders(body, secret), "Content-Type": "application/json" };
 }
 
 describe("log output", () => {

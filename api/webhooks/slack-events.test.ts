@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DomainContext } from "../../domain/context.js";
@@ -9,6 +9,7 @@ import { ensureWorkspace } from "../../domain/workspaces.js";
 import { loadConfig } from "../../lib/config.js";
 import { createApi, type Api } from "../app.js";
 import { bodyOf, createHarness, errorOf, type Harness } from "../testing/harness.js";
+import { slackSignatureHeaders } from "./testing/signers.js";
 
 const SIGNING_SECRET = "slack-signing-secret-for-the-tests";
 const PATH = "/webhooks/slack/events";
@@ -44,9 +45,7 @@ function mention(text: string, options: { channel?: string; ts: string; threadTs
 }
 
 function signed(body: string, options: { timestamp?: number; secret?: string } = {}): Record<string, string> {
-  const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
-  const signature = `v0=${createHmac("sha256", options.secret ?? SIGNING_SECRET).update(`v0:${timestamp}:${body}`).digest("hex")}`;
-  return { "X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature, "Content-Type": "application/json" };
+  return { ...slackSignatureHeaders(body, options.secret ?? SIGNING_SECRET, options.timestamp), "Content-Type": "application/json" };
 }
 
 function post(body: string, headers: Record<string, string>) {

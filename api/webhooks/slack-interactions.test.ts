@@ -1,4 +1,3 @@
-import { createHmac } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import request from "supertest";
@@ -14,6 +13,7 @@ import { loadConfig } from "../../lib/config.js";
 import { createApi, type Api } from "../app.js";
 import { isSlackResponseUrl } from "./slack-response-url.js";
 import { bodyOf, createHarness, errorOf, type Harness } from "../testing/harness.js";
+import { slackSignatureHeaders } from "./testing/signers.js";
 
 const SIGNING_SECRET = "slack-signing-secret-for-the-tests";
 const APPROVAL_SECRET = "approval-signing-secret-for-tests-0123456789";
@@ -89,9 +89,7 @@ function clickBody(input: { token: string; decision: "approve" | "reject"; actio
 
 /** Slack's v0 signature, computed here from Slack's documented scheme. */
 function slackHeaders(body: string, options: { timestamp?: number; secret?: string } = {}): Record<string, string> {
-  const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
-  const signature = `v0=${createHmac("sha256", options.secret ?? SIGNING_SECRET).update(`v0:${timestamp}:${body}`).digest("hex")}`;
-  return { "X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature };
+  return slackSignatureHeaders(body, options.secret ?? SIGNING_SECRET, options.timestamp);
 }
 
 function post(body: string, headers: Record<string, string>, app: Api = slackApp) {
