@@ -68,6 +68,7 @@ const sending = { readOnlyHint: false, destructiveHint: false, idempotentHint: t
 
 export function twilioTools(backend: TwilioBackend): Tool[] {
   const { quietHours, maxPerRecipientPerHour } = backend.rules;
+  const retrySafeSends = backend.mode === "sandbox";
   const rules =
     `The sender is always the team's number (${backend.fromNumber}); there is no way to choose another. ` +
     `A message is refused, never queued for later, when it is quiet hours (${quietHours.start}-${quietHours.end}) in the recipient's time zone, when the recipient replied STOP, ` +
@@ -95,8 +96,9 @@ export function twilioTools(backend: TwilioBackend): Tool[] {
       annotations: sending,
       sideEffect: true,
       effect: "external",
-      // Twilio's Messages API takes no idempotency key: after a crash mid-call a retry could text the person twice.
-      retrySafe: false,
+      // Twilio's Messages API takes no idempotency key: after a crash mid-call a retry could text the
+      // person twice. The sandbox records a message under its key in one write, so a retry is safe there.
+      retrySafe: retrySafeSends,
       handler: async (ctx, input, call) => ({ message: presentMessage(await backend.sendSms(ctx, input, keyOf(call))) }),
     }),
     defineTool({
@@ -141,7 +143,7 @@ export function twilioTools(backend: TwilioBackend): Tool[] {
       sideEffect: true,
       effect: "external",
       // As send_sms: each recipient is a Twilio create with no idempotency key.
-      retrySafe: false,
+      retrySafe: retrySafeSends,
       handler: async (ctx, input, call) => {
         const results = await backend.sendInvitations(ctx, input, keyOf(call));
         return { sent: results.filter((r) => r.status === "sent").length, skipped: results.filter((r) => r.status === "skipped").length, results };
